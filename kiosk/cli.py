@@ -1,0 +1,73 @@
+"""The `kiosk` command line: parse arguments and hand off to the module that does the work."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from . import __version__
+
+# Subcommand -> "module:function(args) -> int". Imported lazily so `kiosk --help` stays
+# fast and a headless install never imports the UI toolkit.
+_COMMANDS = {
+    "run": "kiosk.commands.run:main",
+    "members-import": "kiosk.commands.members_import:main",
+    "diag": "kiosk.commands.diag:main",
+    "enroll": "kiosk.commands.enroll:main",
+    "sync": "kiosk.commands.sync:main",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="kiosk", description="Lobby kiosk for property clubhouses.")
+    p.add_argument("--version", action="version", version=f"lobby-kiosk {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def with_config(sp: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        sp.add_argument("--config", metavar="PATH",
+                        help="config file (default: $KIOSK_CONFIG, else /etc/lobby-kiosk/kiosk.toml)")
+        return sp
+
+    run = with_config(sub.add_parser("run", help="run the kiosk"))
+    run.add_argument("--headless", action="store_true", help="entrance pipeline only, no screen")
+    run.add_argument("--demo", action="store_true", help="simulated devices and demo data")
+    run.set_defaults(handler="run")
+
+    members = sub.add_parser("members", help="manage the local member list")
+    msub = members.add_subparsers(dest="members_command", required=True, metavar="ACTION")
+    imp = with_config(msub.add_parser("import", help="import members from a CSV file"))
+    imp.add_argument("file", metavar="FILE.csv")
+    imp.set_defaults(handler="members-import")
+
+    diag = with_config(sub.add_parser("diag", help="device and system diagnostics"))
+    diag.add_argument("--json", action="store_true", help="machine-readable output")
+    diag.set_defaults(handler="diag")
+
+    enroll = with_config(sub.add_parser("enroll", help="enroll with the central service"))
+    enroll.add_argument("url", metavar="URL")
+    enroll.add_argument("code", metavar="CODE")
+    enroll.set_defaults(handler="enroll")
+
+    sync = with_config(sub.add_parser("sync", help="synchronise with the central service"))
+    sync.add_argument("--once", action="store_true", required=True, help="one full cycle")
+    sync.set_defaults(handler="sync")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    target = _COMMANDS[args.handler]
+    module_name, func_name = target.split(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name != module_name:
+            raise
+        print(f"kiosk: '{args.handler}' is not available in this build", file=sys.stderr)
+        return 2
+    return int(getattr(module, func_name)(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,279 @@
+"""Load and validate the kiosk's TOML config; any unknown key or bad value stops start-up.
+
+Each section is a frozen dataclass; a field's metadata says how to check it. Errors name
+the file, the section and the key, so a technician can fix the file from the message.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Callable
+from dataclasses import MISSING, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import devices
+
+DEFAULT_PATH = Path("/etc/lobby-kiosk/kiosk.toml")
+
+
+class ConfigError(Exception):
+    """The config file is missing, unreadable, or has an unknown key or a bad value."""
+
+
+Check = Callable[[Any], Any]  # returns the normalised value or raises ValueError(reason)
+
+
+def _str(nonempty: bool = True) -> Check:
+    def check(v: Any) -> str:
+        if not isinstance(v, str):
+            raise ValueError(f"must be a string, got {type(v).__name__}")
+        if nonempty and not v.strip():
+            raise ValueError("must not be empty")
+        return v
+
+    return check
+
+
+def _int(lo: int, hi: int) -> Check:
+    def check(v: Any) -> int:
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise ValueError(f"must be an integer, got {v!r}")
+        if not lo <= v <= hi:
+            raise ValueError(f"must be between {lo} and {hi}, got {v}")
+        return v
+
+    return check
+
+
+def _num(lo: float, hi: float) -> Check:
+    def check(v: Any) -> float:
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            raise ValueError(f"must be a number, got {v!r}")
+        if not lo <= v <= hi:
+            raise ValueError(f"must be between {lo} and {hi}, got {v}")
+        return float(v)
+
+    return check
+
+
+def _bool(v: Any) -> bool:
+    if not isinstance(v, bool):
+        raise ValueError(f"must be true or false, got {v!r}")
+    return v
+
+
+def _choice(*options: str) -> Check:
+    def check(v: Any) -> str:
+        if v not in options:
+            raise ValueError(f"must be one of {', '.join(repr(o) for o in options)}, got {v!r}")
+        return v
+
+    return check
+
+
+def _zone(v: Any) -> str:
+    _str()(v)
+    try:
+        ZoneInfo(v)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {v!r}") from None
+    return v
+
+
+def _device(kind: str) -> Check:
+    def check(v: Any) -> str:
+        _str()(v)
+        parsed = devices.parse(v)
+        if parsed.scheme not in devices.schemes(kind):
+            raise ValueError(
+                f"unknown scheme {parsed.scheme!r} for {kind.replace('_', ' ')}; use one of "
+                + ", ".join(devices.schemes(kind))
+            )
+        return v
+
+    return check
+
+
+def _url(v: Any) -> str:
+    _str()(v)
+    if not (v.startswith("http://") or v.startswith("https://")):
+        raise ValueError(f"must start with http:// or https://, got {v!r}")
+    return v.rstrip("/")
+
+
+def _opt_path(v: Any) -> str:
+    return _str()(v)
+
+
+def _channels(v: Any) -> tuple[int, ...]:
+    if not isinstance(v, list) or not v:
+        raise ValueError("must be a non-empty list of relay channel numbers")
+    out = tuple(_int(0, 255)(c) for c in v)
+    if len(set(out)) != len(out):
+        raise ValueError("lists a channel twice")
+    return out
+
+
+def _labels(v: Any) -> tuple[str, ...]:
+    if not isinstance(v, list):
+        raise ValueError("must be a list of locker labels")
+    return tuple(_str()(s) for s in v)
+
+
+def opt(check: Check, default: Any = MISSING, doc: str = "") -> Any:
+    if default is MISSING:
+        return field(metadata={"check": check, "doc": doc})
+    return field(default=default, metadata={"check": check, "doc": doc})
+
+
+@dataclass(frozen=True)
+class KioskSection:
+    name: str = opt(_str(), "Lobby kiosk", "shown on screen and in the console")
+    data_dir: str = opt(_str(), "/var/lib/lobby-kiosk", "local database, token, logs")
+    facility: str = opt(_str(), "gym", "the facility this entrance admits to")
+    language: str = opt(_choice("zh_CN", "en"), "zh_CN", "screen language")
+    timezone: str = opt(_zone, "Asia/Shanghai", "zone for opening hours and validity dates")
+    direction: str = opt(_choice("entry", "exit"), "entry", "what a tap on this reader means")
+
+
+@dataclass(frozen=True)
+class DevicesSection:
+    card_reader: str = opt(_device("card_reader"), "pcsc://", "pcsc://?reader=NAME | sim://")
+    relay: str = opt(_device("relay"), "sim://", "modbus-rtu://PORT?unit=1 | lcus://PORT | sim://")
+    printer: str = opt(_device("printer"), "none", "escpos-serial/usb/net/file:// | sim:// | none")
+    qr_scanner: str = opt(_device("scanner"), "none", "serial://PORT | sim:// | none")
+
+
+@dataclass(frozen=True)
+class GateSection:
+    relay_channel: int = opt(_int(0, 255), 0, "turnstile relay channel")
+    pulse_ms: int = opt(_int(50, 10_000), 400, "how long the turnstile relay closes")
+
+
+@dataclass(frozen=True)
+class AccessSection:
+    anti_passback_s: int = opt(_int(0, 86_400), 120, "same card again within this is refused")
+    track_exits: bool = opt(_bool, False, "refuse entry while a member is recorded inside")
+    stale_after_h: float = opt(_num(0, 24 * 365), 72.0, "member list age before stale_action")
+    stale_action: str = opt(_choice("deny", "allow"), "deny", "what to do once data is stale")
+
+
+@dataclass(frozen=True)
+class LockersSection:
+    channels: tuple[int, ...] = opt(_channels, (), "relay channels, one per locker")
+    labels: tuple[str, ...] = opt(_labels, (), "locker numbers shown to members")
+    relay: str = opt(_device("relay"), "", "a separate relay board (default: the gate's)")
+    pulse_ms: int = opt(_int(50, 10_000), 300, "how long a locker relay closes")
+    grace_minutes: int = opt(_int(0, 24 * 60), 60, "after expiry a member may still open it")
+
+
+@dataclass(frozen=True)
+class CentralSection:
+    url: str = opt(_url, "http://127.0.0.1:8600", "central service base URL")
+    ca_bundle: str = opt(_opt_path, "", "CA bundle for TLS verification (default: system)")
+    connect_timeout_s: float = opt(_num(0.1, 60), 5.0, "")
+    read_timeout_s: float = opt(_num(0.1, 120), 40.0, "longer than the 30 s long-poll")
+
+
+@dataclass(frozen=True)
+class LogSection:
+    level: str = opt(_choice("DEBUG", "INFO", "WARNING", "ERROR"), "INFO", "")
+
+
+@dataclass(frozen=True)
+class Config:
+    kiosk: KioskSection = field(default_factory=KioskSection)
+    devices: DevicesSection = field(default_factory=DevicesSection)
+    gate: GateSection = field(default_factory=GateSection)
+    access: AccessSection = field(default_factory=AccessSection)
+    lockers: LockersSection = field(default_factory=LockersSection)
+    central: CentralSection = field(default_factory=CentralSection)
+    log: LogSection = field(default_factory=LogSection)
+    path: str = ""
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.kiosk.data_dir)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.kiosk.timezone)
+
+
+_SECTIONS = {f.name: f.default_factory for f in fields(Config) if f.name != "path"}
+
+
+def _build_section(cls: type, data: Any, where: str) -> Any:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: must be a table [section]")
+    known = {f.name: f for f in fields(cls)}
+    values: dict[str, Any] = {}
+    for key, raw in data.items():
+        f = known.get(key)
+        if f is None:
+            raise ConfigError(
+                f"{where}: unknown key {key!r} (known: {', '.join(sorted(known))})"
+            )
+        try:
+            values[key] = f.metadata["check"](raw)
+        except (ValueError, devices.DeviceConfigError) as exc:
+            raise ConfigError(f"{where}: {key}: {exc}") from None
+    return cls(**values)
+
+
+def from_dict(data: dict[str, Any], path: str = "<config>") -> Config:
+    sections: dict[str, Any] = {}
+    for name, raw in data.items():
+        factory = _SECTIONS.get(name)
+        if factory is None:
+            raise ConfigError(
+                f"{path}: unknown section [{name}] (known: {', '.join(sorted(_SECTIONS))})"
+            )
+        sections[name] = _build_section(factory, raw, f"{path}: [{name}]")
+    cfg = Config(**sections, path=path)
+    lk = cfg.lockers
+    if lk.labels and len(lk.labels) != len(lk.channels):
+        raise ConfigError(f"{path}: [lockers] labels: has {len(lk.labels)} entries "
+                          f"but channels has {len(lk.channels)}")
+    if not lk.relay and cfg.gate.relay_channel in lk.channels:
+        raise ConfigError(f"{path}: [lockers] channels: channel {cfg.gate.relay_channel} "
+                          "is the gate's relay_channel")
+    return cfg
+
+
+def resolve_path(cli_path: str | None) -> Path:
+    if cli_path:
+        return Path(cli_path)
+    env = os.environ.get("KIOSK_CONFIG")
+    return Path(env) if env else DEFAULT_PATH
+
+
+def load(cli_path: str | None = None) -> Config:
+    path = resolve_path(cli_path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found (use --config or $KIOSK_CONFIG)") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return from_dict(data, str(path))
+
+
+def describe() -> str:
+    """The configuration reference, generated from the schema (used by the README test)."""
+    lines = []
+    for name, factory in _SECTIONS.items():
+        lines.append(f"[{name}]")
+        for f in fields(factory):
+            default = f.default if f.default is not MISSING else ""
+            lines.append(f"  {f.name} = {default!r}  # {f.metadata['doc']}".rstrip(" #"))
+    return "\n".join(lines)
