@@ -72,11 +72,12 @@ def parse(url: str) -> DeviceURL:
         return DeviceURL(url, "none", "", None, "", {})
     if "://" not in url:
         raise DeviceConfigError(f"{url!r}: not a device URL (expected scheme://...)")
-    parts = urlsplit(url)
     try:
+        parts = urlsplit(url)
         port = parts.port
-    except ValueError:
-        raise DeviceConfigError(f"{url}: bad port") from None
+        host = parts.hostname or ""
+    except ValueError as exc:
+        raise DeviceConfigError(f"{url}: {exc}") from None
     params: dict[str, str] = {}
     for key, value in parse_qsl(parts.query, keep_blank_values=True):
         if key in params:
@@ -85,7 +86,7 @@ def parse(url: str) -> DeviceURL:
     return DeviceURL(
         raw=url,
         scheme=parts.scheme.lower(),
-        host=parts.hostname or "",
+        host=host,
         port=port,
         path=unquote(parts.path),
         params=params,

@@ -1,0 +1,138 @@
+"""The kiosk config contract: defaults, validation, and errors that name file and key."""
+
+from __future__ import annotations
+
+import string
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kiosk import config
+from kiosk.config import ConfigError
+
+PRODUCT_EXAMPLE = """
+[kiosk]
+name = "Clubhouse lobby"
+data_dir = "/var/lib/lobby-kiosk"
+facility = "gym"
+language = "zh_CN"
+[devices]
+card_reader = "pcsc://"
+relay = "modbus-rtu:///dev/ttyUSB0?unit=1&baudrate=9600"
+printer = "escpos-serial:///dev/ttyS0?baudrate=19200"
+qr_scanner = "serial:///dev/ttyACM0?baudrate=9600"
+[gate]
+relay_channel = 0
+pulse_ms = 400
+[central]
+url = "http://127.0.0.1:8600"
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "kiosk.toml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_product_example_loads(tmp_path: Path) -> None:
+    cfg = config.load(str(write(tmp_path, PRODUCT_EXAMPLE)))
+    assert cfg.kiosk.name == "Clubhouse lobby"
+    assert cfg.devices.relay.startswith("modbus-rtu://")
+    assert cfg.gate.pulse_ms == 400
+    assert cfg.kiosk.timezone == "Asia/Shanghai"
+    assert cfg.access.anti_passback_s == 120
+    assert cfg.lockers.grace_minutes == 60
+
+
+def test_empty_file_gives_defaults(tmp_path: Path) -> None:
+    cfg = config.load(str(write(tmp_path, "")))
+    assert cfg.central.url == "http://127.0.0.1:8600"
+    assert cfg.kiosk.language == "zh_CN"
+
+
+@pytest.mark.parametrize(
+    ("text", "must_mention"),
+    [
+        ("[kiosk]\ncolour = 'red'\n", ["[kiosk]", "colour"]),
+        ("[gizmo]\nx = 1\n", ["[gizmo]"]),
+        ("[gate]\npulse_ms = 'abc'\n", ["[gate]", "pulse_ms", "integer"]),
+        ("[gate]\npulse_ms = 5\n", ["pulse_ms", "between"]),
+        ("[gate]\npulse_ms = true\n", ["pulse_ms"]),
+        ("[kiosk]\nlanguage = 'fr'\n", ["language", "zh_CN"]),
+        ("[kiosk]\ntimezone = 'Mars/Olympus'\n", ["timezone", "Mars/Olympus"]),
+        ("[devices]\nrelay = 'ftp://x'\n", ["relay", "ftp"]),
+        ("[devices]\ncard_reader = 'modbus-rtu:///dev/x'\n", ["card_reader", "modbus-rtu"]),
+        ("[devices]\nprinter = 'not a url'\n", ["printer"]),
+        ("[central]\nurl = 'ftp://central'\n", ["url", "http"]),
+        ("[lockers]\nchannels = [1, 1]\n", ["channels", "twice"]),
+        ("[lockers]\nchannels = [1, 2]\nlabels = ['A1']\n", ["labels"]),
+        ("[lockers]\nchannels = [0]\n", ["channel 0", "gate"]),
+        ("kiosk = 3\n", ["[kiosk]", "table"]),
+        ("[kiosk\nname='x'\n", ["not valid TOML"]),
+    ],
+)
+def test_bad_config_names_file_and_key(tmp_path: Path, text: str, must_mention: list[str]) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        config.load(str(path))
+    message = str(info.value)
+    assert str(path) in message
+    for needle in must_mention:
+        assert needle in message
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not found"):
+        config.load(str(tmp_path / "absent.toml"))
+
+
+def test_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "k.toml"
+    path.write_bytes(b"[kiosk]\nname = '\xff\xfe'\n")
+    with pytest.raises(ConfigError, match="UTF-8"):
+        config.load(str(path))
+
+
+def test_env_var_picks_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write(tmp_path, "[kiosk]\nname = 'From env'\n")
+    monkeypatch.setenv("KIOSK_CONFIG", str(path))
+    assert config.load(None).kiosk.name == "From env"
+
+
+def test_cli_path_beats_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KIOSK_CONFIG", str(tmp_path / "nope.toml"))
+    path = write(tmp_path, "[kiosk]\nname = 'From CLI'\n")
+    assert config.load(str(path)).kiosk.name == "From CLI"
+
+
+def test_default_path_when_nothing_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("KIOSK_CONFIG", raising=False)
+    assert config.resolve_path(None) == Path("/etc/lobby-kiosk/kiosk.toml")
+
+
+KEYS = st.text(alphabet=string.ascii_lowercase + "_", min_size=1, max_size=12)
+VALUES = st.one_of(
+    st.integers(), st.booleans(), st.text(max_size=20), st.floats(allow_nan=False),
+    st.lists(st.integers(), max_size=3),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(section=st.sampled_from(["kiosk", "devices", "gate", "access", "lockers", "central", "log"]),
+       data=st.dictionaries(KEYS, VALUES, max_size=4))
+def test_any_table_either_loads_or_raises_config_error(section: str, data: dict) -> None:
+    try:
+        cfg = config.from_dict({section: data}, "fuzz.toml")
+    except ConfigError as exc:
+        assert "fuzz.toml" in str(exc)
+    else:
+        assert isinstance(cfg, config.Config)
+
+
+def test_reference_lists_every_key() -> None:
+    ref = config.describe()
+    for key in ("relay_channel", "pulse_ms", "card_reader", "anti_passback_s", "grace_minutes"):
+        assert key in ref
