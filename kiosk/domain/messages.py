@@ -1,0 +1,132 @@
+"""What the entrance screen says for each decision, in zh_CN and en.
+
+A base text per message key ("access.granted", "access.denied.<reason>") uses only the
+Decision.detail parameters that decide() always sets for that key. Optional sentences
+(hints) are appended when their parameters are present, e.g. the next opening time.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+
+from kiosk.domain.model import Decision, Reason
+
+LANGUAGES = ("zh_CN", "en")
+
+GRANTED = "access.granted"
+
+
+def denied_key(reason: Reason) -> str:
+    return f"access.denied.{reason.value}"
+
+
+MESSAGES: dict[str, dict[str, str]] = {
+    GRANTED: {
+        "zh_CN": "欢迎光临！",
+        "en": "Welcome!",
+    },
+    "access.denied.unknown_card": {
+        "zh_CN": "无法识别此卡。请到前台确认您的会员卡。",
+        "en": "This card is not recognised. Please ask at reception.",
+    },
+    "access.denied.blocked": {
+        "zh_CN": "此卡暂不能使用。请到前台咨询。",
+        "en": "This card cannot be used at the moment. Please ask at reception.",
+    },
+    "access.denied.frozen": {
+        "zh_CN": "您的会员资格已冻结。如需恢复，请到前台办理解冻。",
+        "en": "Your membership is frozen. To resume it, please see reception.",
+    },
+    "access.denied.not_yet_valid": {
+        "zh_CN": "您的会员资格将于 {valid_from} 生效，届时欢迎光临。如有疑问请到前台咨询。",
+        "en": "Your membership starts on {valid_from}. "
+        "See you then, or ask at reception if this is wrong.",
+    },
+    "access.denied.expired": {
+        "zh_CN": "您的会员资格已于 {valid_until} 到期。请到前台续费。",
+        "en": "Your membership expired on {valid_until}. Please renew at reception.",
+    },
+    "access.denied.facility_not_included": {
+        "zh_CN": "您的会员套餐不包含此场馆。如需开通，请到前台办理。",
+        "en": "Your membership does not include this facility. "
+        "Please see reception to add it.",
+    },
+    "access.denied.outside_hours": {
+        "zh_CN": "现在不在开放时间内。",
+        "en": "The facility is closed now.",
+    },
+    "access.denied.no_visits_left": {
+        "zh_CN": "您的次卡已用完。请到前台充值。",
+        "en": "You have no visits left on your pass. Please top up at reception.",
+    },
+    "access.denied.anti_passback": {
+        "zh_CN": "此卡刚刚已刷卡入场，{retry_at} 后才能再次使用。"
+        "如果闸机没有打开，请联系前台。",
+        "en": "This card was just used to enter; it can be used again after {retry_at}. "
+        "If the gate did not open, please ask at reception.",
+    },
+    "access.denied.already_inside": {
+        "zh_CN": "记录显示您已在场内。如果您离开时没有刷卡，请到前台处理。",
+        "en": "Our records show you are already inside. "
+        "If you left without tapping out, please see reception.",
+    },
+    "access.denied.facility_full": {
+        "zh_CN": "场馆已满（{capacity} 人）。请稍后再试。",
+        "en": "The facility is full ({capacity} people). Please try again in a few minutes.",
+    },
+    "access.denied.stale_data": {
+        "zh_CN": "本机会员数据已过期，为安全起见暂停刷卡入场。请到前台办理入场。",
+        "en": "This kiosk's member list is out of date, so card entry is paused. "
+        "Please see reception to get in.",
+    },
+    # Hints: appended to the base text when detail has their parameters.
+    "access.hint.name": {
+        "zh_CN": "{name}，您好。",
+        "en": "Hello, {name}.",
+    },
+    "access.hint.visits_left": {
+        "zh_CN": "剩余次数：{visits_left} 次。",
+        "en": "Visits left: {visits_left}.",
+    },
+    "access.hint.frozen_until": {
+        "zh_CN": "冻结期至 {frozen_until}。",
+        "en": "It is frozen until {frozen_until}.",
+    },
+    "access.hint.next_open": {
+        "zh_CN": "下次开放时间：{next_open_date} {next_open_time}。",
+        "en": "It opens at {next_open_time} on {next_open_date}.",
+    },
+    "access.hint.data_as_of": {
+        "zh_CN": "数据最后更新于 {data_as_of}。",
+        "en": "Last updated {data_as_of}.",
+    },
+}
+
+# Which optional sentences may follow each base text, in order.
+HINTS: dict[str, tuple[str, ...]] = {
+    GRANTED: ("access.hint.name", "access.hint.visits_left"),
+    "access.denied.frozen": ("access.hint.frozen_until",),
+    "access.denied.outside_hours": ("access.hint.next_open",),
+    "access.denied.stale_data": ("access.hint.data_as_of",),
+}
+
+
+def placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def render(key: str, detail: Mapping[str, str], lang: str) -> str:
+    """The full text for `key` in `lang`; KeyError names a base parameter decide() forgot."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"unsupported language {lang!r}; expected one of {LANGUAGES}")
+    text = MESSAGES[key][lang].format_map(detail)
+    for hint in HINTS.get(key, ()):
+        template = MESSAGES[hint][lang]
+        if placeholders(template) <= detail.keys():
+            text += (" " if lang == "en" else "") + template.format_map(detail)
+    return text
+
+
+def render_decision(decision: Decision, lang: str) -> str:
+    return render(decision.message_key, decision.detail, lang)
