@@ -1,0 +1,1 @@
+"""HTTP client and sync engine for the central service."""
