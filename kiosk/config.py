@@ -10,6 +10,7 @@ import os
 import tomllib
 from collections.abc import Callable
 from dataclasses import MISSING, dataclass, field, fields
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -123,6 +124,64 @@ def _labels(v: Any) -> tuple[str, ...]:
     return tuple(_str()(s) for s in v)
 
 
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _clock(s: str) -> time:
+    # "24:00" closes at midnight; the domain reads (t, t) as 24 hours and end <= start as
+    # running past midnight, so it maps to 00:00.
+    if s == "24:00":
+        return time(0, 0)
+    if len(s) != 5 or s[2] != ":":
+        raise ValueError(f"{s!r} is not a time HH:MM")
+    try:
+        return time.fromisoformat(s)
+    except ValueError:
+        raise ValueError(f"{s!r} is not a time HH:MM") from None
+
+
+def _hours(v: Any) -> tuple[tuple[int, tuple[tuple[time, time], ...]], ...]:
+    """{mon = "06:00-22:00", sat = ["08:00-12:00", "14:00-20:00"]} -> ((0, ((06:00, 22:00),)), ...)."""
+    if not isinstance(v, dict):
+        raise ValueError('must be a table like { mon = "06:00-22:00", sat = ["08:00-12:00", '
+                         '"14:00-20:00"] } (a weekday left out is closed)')
+    out = []
+    for key, spans in v.items():
+        if key not in _WEEKDAYS:
+            raise ValueError(f"unknown weekday {key!r}; use {', '.join(_WEEKDAYS)}")
+        items = spans if isinstance(spans, list) else [spans]
+        intervals = []
+        for item in items:
+            if not isinstance(item, str) or item.count("-") != 1:
+                raise ValueError(f"{key}: {item!r} is not an interval like \"06:00-22:00\"")
+            a, b = (x.strip() for x in item.split("-"))
+            try:
+                intervals.append((_clock(a), _clock(b)))
+            except ValueError as exc:
+                raise ValueError(f"{key}: {exc}") from None
+        out.append((_WEEKDAYS.index(key), tuple(intervals)))
+    return tuple(sorted(out))
+
+
+def _dates(v: Any) -> tuple[date, ...]:
+    if not isinstance(v, list):
+        raise ValueError('must be a list of dates like ["2026-10-01", 2026-10-02]')
+    out: list[date] = []
+    for item in v:
+        bad = ValueError(f"{item!r} is not a date YYYY-MM-DD")
+        if isinstance(item, str):
+            if len(item) != 10:
+                raise bad
+            try:
+                item = date.fromisoformat(item)
+            except ValueError:
+                raise bad from None
+        elif isinstance(item, datetime) or not isinstance(item, date):
+            raise bad
+        out.append(item)
+    return tuple(sorted(set(out)))
+
+
 def opt(check: Check, default: Any = MISSING, doc: str = "") -> Any:
     if default is MISSING:
         return field(metadata={"check": check, "doc": doc})
@@ -159,6 +218,11 @@ class AccessSection:
     track_exits: bool = opt(_bool, False, "refuse entry while a member is recorded inside")
     stale_after_h: float = opt(_num(0, 24 * 365), 72.0, "member list age before stale_action")
     stale_action: str = opt(_choice("deny", "allow"), "deny", "what to do once data is stale")
+    # Standalone installs set the facility's rule here; when none of the three is set the
+    # rule comes from the central service (or there is none: always open, no limit).
+    opening_hours: tuple = opt(_hours, (), "weekday -> HH:MM-HH:MM interval(s); unset = 24 h")
+    closed_days: tuple = opt(_dates, (), "dates the facility is closed")
+    capacity: int = opt(_int(0, 100_000), 0, "people allowed inside at once; 0 = no limit")
 
 
 @dataclass(frozen=True)
