@@ -1,0 +1,283 @@
+"""pcsc:// card reader: watch one PC/SC reader and report each card presentation once.
+
+Our own supervised loop over SCardGetStatusChange (pyscard's low-level API) instead of
+pyscard's CardMonitor, which stops silently on some errors (pyscard issue #82). The loop
+survives pcscd restarts and reader unplug/replug by reconnecting with capped backoff,
+and health() says why it is down meanwhile.
+
+URL: `pcsc://` watches the first reader pcscd lists (readers appear in the order they were
+plugged in / configured); `pcsc://?reader=ACS%20ACR122U` watches the first reader whose
+name starts with the given text (case-insensitive).
+
+A card already on the reader when watching begins (at start, or after a reconnect) is not
+a tap: it might be the same presentation seen before the outage, and a turnstile must not
+open twice for it. It taps once removed and presented again. on_tap runs on the reader
+thread; keep it quick or hand the work on.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from smartcard import scard
+
+from ..base import CardReader
+from ..errors import DeviceConfigError, DeviceError, DeviceNotFound, DeviceUnplugged
+from ..events import Tap
+from ..health import Health
+from ..url import DeviceURL
+from .backoff import Backoff
+from .pcsc_errors import (
+    CARD_GONE,
+    RETRYABLE,
+    SERVICE_DOWN_REASON,
+    describe,
+    translate,
+)
+from .tap_dispatch import deliver, make_tap
+from .uid import uid_from_bytes
+
+log = logging.getLogger(__name__)
+
+GET_UID_APDU = [0xFF, 0xCA, 0x00, 0x00, 0x00]  # PC/SC part 3 GET DATA: the card's UID
+SW_OK = [0x90, 0x00]
+
+# Upper bound on one SCardGetStatusChange wait: stop() cancels the wait at once with
+# SCardCancel, so this only bounds how long a lost cancel could delay it.
+_WAIT_MS = 1000
+_READ_ATTEMPTS = 3
+_READ_RETRY_S = 0.02
+_STOP_JOIN_S = 5.0
+_PROTOCOLS = scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1
+_GONE_STATES = scard.SCARD_STATE_UNKNOWN | scard.SCARD_STATE_UNAVAILABLE | scard.SCARD_STATE_IGNORE
+
+
+class PcscCardReader(CardReader):
+    def __init__(
+        self, url: str, reader_prefix: str | None = None, *, backoff: Backoff | None = None
+    ) -> None:
+        self.url = url
+        self.reader_prefix = reader_prefix
+        self.reader_name: str | None = None  # the reader being watched, once found
+        self._backoff = backoff or Backoff(0.1, 2.0)
+        self._lock = threading.Lock()
+        self._health = Health.down("not started")
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._on_tap: Callable[[Tap], None] | None = None
+        self._context: int | None = None  # for SCardCancel from stop()
+
+    # -- CardReader -------------------------------------------------------------------
+
+    def start(self, on_tap: Callable[[Tap], None]) -> None:
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive():
+                raise DeviceError(f"{self.url}: card reader is already started")
+            self._on_tap = on_tap
+            self._stop.clear()
+            self._health = Health.down("starting")
+            self._thread = threading.Thread(target=self._supervise, name="pcsc-reader",
+                                            daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            deadline = time.monotonic() + _STOP_JOIN_S
+            while thread.is_alive() and time.monotonic() < deadline:
+                # Repeated because a cancel sent between two waits is lost.
+                self._cancel_wait()
+                thread.join(0.05)
+            if thread.is_alive():
+                log.warning("card reader thread did not stop within %.0f s (stuck in on_tap?)",
+                            _STOP_JOIN_S)
+        with self._lock:
+            self._thread = None
+            self._health = Health.down("stopped")
+
+    def health(self) -> Health:
+        with self._lock:
+            thread, health = self._thread, self._health
+        if thread is not None and not thread.is_alive() and not self._stop.is_set():
+            return Health.down("card reader loop stopped unexpectedly")
+        return health
+
+    # -- the supervised loop -----------------------------------------------------------
+
+    def _set_health(self, health: Health) -> None:
+        with self._lock:
+            previous, self._health = self._health, health
+        if health != previous:
+            if health.is_ok:
+                log.info("card reader up: %s", health.reason)
+            else:
+                log.warning("card reader down: %s", health.reason)
+
+    def _supervise(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._session()
+            except DeviceError as exc:
+                self._set_health(Health.down(str(exc)))
+            except Exception:
+                log.exception("card reader loop failed; restarting it")
+                self._set_health(Health.down("card reader loop restarting after an error"))
+            finally:
+                self._release_context()
+            self._stop.wait(self._backoff.next())
+
+    def _session(self) -> None:
+        """Connect, find the reader, watch it until stop() or until something breaks."""
+        hresult, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+        if hresult != scard.SCARD_S_SUCCESS:
+            raise DeviceNotFound(SERVICE_DOWN_REASON)
+        with self._lock:
+            self._context = context
+        reader = self._pick_reader(context)
+        state = self._wait(context, reader, scard.SCARD_STATE_UNAWARE, 0)
+        # Skip a card that is already there (see the module docstring).
+        handled = self._presentation(state)
+        self.reader_name = reader
+        self._set_health(Health.ok(f"watching {reader}"))
+        self._backoff.reset()
+        while not self._stop.is_set():
+            state = self._wait(context, reader, state[0], _WAIT_MS)
+            presentation = self._presentation(state)
+            if presentation is not None and presentation != handled:
+                handled = presentation
+                self._read_and_deliver(context, reader, state[1])
+
+    def _pick_reader(self, context: int) -> str:
+        hresult, readers = scard.SCardListReaders(context, [])
+        if hresult == scard.SCARD_E_NO_READERS_AVAILABLE or (
+            hresult == scard.SCARD_S_SUCCESS and not readers
+        ):
+            raise DeviceNotFound(self._no_reader_reason())
+        if hresult != scard.SCARD_S_SUCCESS:
+            raise translate(hresult, "listing readers")
+        if self.reader_prefix is None:
+            return readers[0]
+        wanted = self.reader_prefix.casefold()
+        for name in readers:
+            if name.casefold().startswith(wanted):
+                return name
+        raise DeviceNotFound(self._no_reader_reason())
+
+    def _no_reader_reason(self) -> str:
+        if self.reader_prefix is None:
+            return "no card reader connected"
+        return f"no reader matching {self.reader_prefix!r}"
+
+    def _wait(self, context: int, reader: str, known: int, timeout_ms: int) -> tuple[int, str]:
+        """Block until the reader's state differs from `known`; return (state, ATR hex)."""
+        hresult, states = scard.SCardGetStatusChange(context, timeout_ms, [(reader, known)])
+        if hresult in (scard.SCARD_E_TIMEOUT, scard.SCARD_E_CANCELLED):
+            return known, ""
+        if hresult != scard.SCARD_S_SUCCESS:
+            raise translate(hresult, "watching the reader")
+        _, event_state, atr = states[0]
+        if event_state & _GONE_STATES:
+            raise DeviceUnplugged("reader unplugged")
+        return event_state & ~scard.SCARD_STATE_CHANGED, bytes(atr).hex().upper()
+
+    @staticmethod
+    def _presentation(state: tuple[int, str]) -> int | None:
+        """An id for the card on the reader, or None when there is none to read.
+
+        pcsc-lite counts insertions and removals in the upper 16 bits of the event state,
+        so a card removed and presented again between two waits still counts as new.
+        """
+        event_state = state[0]
+        if not event_state & scard.SCARD_STATE_PRESENT or event_state & scard.SCARD_STATE_MUTE:
+            return None
+        return event_state >> 16
+
+    def _read_and_deliver(self, context: int, reader: str, atr: str) -> None:
+        seen_at = datetime.now(UTC)
+        uid = self._read_uid(context, reader)
+        if uid is not None and self._on_tap is not None and not self._stop.is_set():
+            deliver(self._on_tap, make_tap(uid, atr, reader, seen_at), log)
+
+    def _read_uid(self, context: int, reader: str) -> str | None:
+        """The UID of the card on the reader, or None if it left or gave no usable UID."""
+        for attempt in range(1, _READ_ATTEMPTS + 1):
+            hresult, card, protocol = scard.SCardConnect(
+                context, reader, scard.SCARD_SHARE_SHARED, _PROTOCOLS
+            )
+            if hresult == scard.SCARD_S_SUCCESS:
+                try:
+                    hresult, response = scard.SCardTransmit(card, protocol, GET_UID_APDU)
+                finally:
+                    scard.SCardDisconnect(card, scard.SCARD_LEAVE_CARD)
+                if hresult == scard.SCARD_S_SUCCESS:
+                    return self._uid_from_response(list(response))
+            if hresult in CARD_GONE:
+                log.debug("card left before its UID was read (%s)", describe(hresult))
+                return None
+            if hresult in RETRYABLE and attempt < _READ_ATTEMPTS:
+                if self._stop.wait(_READ_RETRY_S):
+                    return None
+                continue
+            error = translate(hresult, "reading the card UID")
+            if isinstance(error, DeviceNotFound | DeviceUnplugged):
+                raise error
+            log.warning("card not read: %s", error)
+            return None
+        return None
+
+    @staticmethod
+    def _uid_from_response(response: list[int]) -> str | None:
+        if len(response) < 2:
+            # vpcd and some readers answer an APDU cut short by the card leaving with
+            # nothing at all rather than an error.
+            log.debug("card left during the UID read (empty answer)")
+            return None
+        if response[-2:] != SW_OK:
+            log.info("card refused GET UID (SW %02X%02X); not a tap", *response[-2:])
+            return None
+        try:
+            return uid_from_bytes(bytes(response[:-2]))
+        except DeviceError as exc:
+            log.warning("card gave an unusable UID: %s", exc)
+            return None
+
+    def _cancel_wait(self) -> None:
+        with self._lock:
+            context = self._context
+        if context is not None:
+            try:
+                scard.SCardCancel(context)
+            except Exception:  # a context released under us; stop() only needs a wake-up
+                log.debug("SCardCancel failed", exc_info=True)
+
+    def _release_context(self) -> None:
+        with self._lock:
+            context, self._context = self._context, None
+        if context is not None:
+            try:
+                scard.SCardReleaseContext(context)
+            except Exception:  # the daemon may already be gone; nothing left to release
+                log.debug("SCardReleaseContext failed", exc_info=True)
+
+
+def open_device(url: DeviceURL) -> PcscCardReader:
+    url.check_params({"reader"})
+    if url.host or url.path.strip("/") or url.port is not None:
+        raise DeviceConfigError(
+            f"{url.raw}: pcsc:// takes no host or path; pick a reader with ?reader=NAME"
+        )
+    reader = url.get_str("reader")
+    if reader is not None:
+        reader = reader.strip()
+        if not reader:
+            raise DeviceConfigError(f"{url.raw}: parameter reader= is empty")
+        if not reader.isprintable() or len(reader) > 128:
+            raise DeviceConfigError(
+                f"{url.raw}: parameter reader= must be printable text of at most 128 characters"
+            )
+    return PcscCardReader(url.raw, reader)
