@@ -213,7 +213,7 @@ def decide(
     elif activity.last_same_credential_at is not None and policy.anti_passback:
         last = activity.last_same_credential_at
         if abs(now - last) < policy.anti_passback:
-            detail["retry_at"] = _retry_at(max(last, now), policy.anti_passback, policy)
+            detail["retry_at"] = _retry_at(last, policy.anti_passback, policy)
             return _deny(Reason.ANTI_PASSBACK, member, name, detail)
 
     if rule is not None and rule.capacity is not None and activity.occupancy >= rule.capacity:

@@ -85,7 +85,9 @@ def mask_id_number(s: str | None) -> str:
     """110101199003071234 -> 110***********1234; shorter numbers keep less (at most ~45%)."""
     s = "".join(_clean(s).split())
     n = len(s)
-    return _keep_ends(s, min(3, n // 5), min(4, n // 4) if n >= 6 else 0)
+    if n < 6:
+        return MASK * n  # so short that any visible character gives too much away
+    return _keep_ends(s, min(3, n // 5), min(4, n // 4))
 
 
 def mask_uid(uid: str | None) -> str:

@@ -64,6 +64,21 @@ class FacilityRule:
     closed_days: frozenset[date] = frozenset()
     capacity: int | None = None
 
+    def __post_init__(self) -> None:
+        for weekday, intervals in self.hours.items():
+            if not isinstance(weekday, int) or not 0 <= weekday <= 6:
+                raise ValueError(f"{self.facility}: weekday must be 0 (Mon) to 6 (Sun), got {weekday!r}")
+            for interval in intervals:
+                if len(interval) != 2 or not all(
+                    isinstance(t, time) and t.tzinfo is None for t in interval
+                ):
+                    raise ValueError(
+                        f"{self.facility}: opening interval must be two naive local times, "
+                        f"got {interval!r}"
+                    )
+        if self.capacity is not None and self.capacity < 0:
+            raise ValueError(f"{self.facility}: capacity must not be negative, got {self.capacity}")
+
 
 @dataclass(frozen=True, slots=True)
 class Activity:
