@@ -1,0 +1,11 @@
+"""The kiosk's local store: SQLite in data_dir, schema by Alembic migrations run on open."""
+
+from __future__ import annotations
+
+from .errors import StoreError
+from .events import Event, PulseState
+from .lockers import Locker
+from .members import ImportResult
+from .store import Store, Tx
+
+__all__ = ["Event", "ImportResult", "Locker", "PulseState", "Store", "StoreError", "Tx"]

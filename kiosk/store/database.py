@@ -1,0 +1,64 @@
+"""Open the kiosk's SQLite file: WAL, synchronous=FULL, foreign keys, and honest transactions.
+
+pysqlite's own implicit transactions are switched off (isolation_level=None) and SQLAlchemy's
+"begin" emits BEGIN itself, so a migration's DDL and an access event's writes are each one
+real SQLite transaction. Writers ask for BEGIN IMMEDIATE (the `write` execution option): it
+takes the write lock up front, so two processes on one data_dir (entry and exit readers, the
+sync job) wait on busy_timeout instead of failing on a lock upgrade.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+
+DB_FILENAME = "kiosk.db"
+BUSY_TIMEOUT_MS = 10_000
+
+
+def make_engine(path: Path) -> Engine:
+    engine = create_engine(
+        f"sqlite+pysqlite:///{path}",
+        connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+        pool_size=4,
+        max_overflow=4,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        # FULL: a committed access event survives a power cut, which is why it is written
+        # before the turnstile opens. Costs one WAL fsync per commit.
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        write = conn.get_execution_options().get("write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+@contextmanager
+def writing(engine: Engine) -> Iterator[Connection]:
+    """One write transaction (BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on error)."""
+    with engine.connect() as conn:
+        conn = conn.execution_options(write=True)
+        with conn.begin():
+            yield conn
+
+
+@contextmanager
+def reading(engine: Engine) -> Iterator[Connection]:
+    """One read transaction: a consistent snapshot of the database."""
+    with engine.connect() as conn, conn.begin():
+        yield conn

@@ -1,0 +1,177 @@
+"""Members, their cards, entitlements and freezes: lookup by card UID and import (upsert).
+
+Lookup is the entrance's hot path: one indexed join by card UID, then the member's few
+entitlements and freezes, all by primary or indexed key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from kiosk.domain.masking import mask_uid
+from kiosk.domain.model import Entitlement, Freeze, Member, MemberStatus
+from kiosk.members_csv import MemberRecord, RowError
+
+from .names import NameCipher
+from .tables import Card
+from .tables import Entitlement as EntitlementRow
+from .tables import Freeze as FreezeRow
+from .tables import Member as MemberRow
+
+_m = MemberRow.__table__
+_c = Card.__table__
+_e = EntitlementRow.__table__
+_f = FreezeRow.__table__
+CHUNK = 500  # well under SQLite's bound-parameter limit
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    created: int
+    updated: int
+    errors: tuple[RowError, ...]  # rows refused by the store (e.g. a card owned by another member)
+
+
+def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
+    for i in range(0, len(items), CHUNK):
+        yield items[i : i + CHUNK]
+
+
+def by_uid(conn: Connection, cipher: NameCipher, uid: str) -> Member | None:
+    row = conn.execute(
+        select(_m.c.member_no, _m.c.name_enc, _m.c.status, _m.c.visits_remaining)
+        .join(_c, _c.c.member_no == _m.c.member_no)
+        .where(_c.c.uid == uid)
+    ).first()
+    return None if row is None else _member(conn, cipher, row)
+
+
+def by_member_no(conn: Connection, cipher: NameCipher, member_no: str) -> Member | None:
+    row = conn.execute(
+        select(_m.c.member_no, _m.c.name_enc, _m.c.status, _m.c.visits_remaining)
+        .where(_m.c.member_no == member_no)
+    ).first()
+    return None if row is None else _member(conn, cipher, row)
+
+
+def _member(conn: Connection, cipher: NameCipher, row: object) -> Member:
+    member_no, name_enc, status, visits = row  # type: ignore[misc]
+    ents = conn.execute(
+        select(_e.c.facility, _e.c.valid_from, _e.c.valid_until).where(_e.c.member_no == member_no)
+    ).all()
+    freezes = conn.execute(select(_f.c.start, _f.c.end).where(_f.c.member_no == member_no)).all()
+    return Member(
+        member_no=member_no,
+        name=cipher.decrypt(member_no, name_enc),
+        status=MemberStatus(status),
+        entitlements=tuple(Entitlement(f, a, b) for f, a, b in ents),
+        freezes=tuple(Freeze(a, b) for a, b in freezes),
+        visits_remaining=visits,
+    )
+
+
+def consume_visit(conn: Connection, member_no: str) -> int | None:
+    """Decrement a visit package; returns what is left (None = unlimited).
+
+    Guarded so a count never goes below zero even if the caller decided on stale state.
+    """
+    row = conn.exec_driver_sql(
+        "UPDATE members SET visits_remaining = visits_remaining - 1 "
+        "WHERE member_no = ? AND visits_remaining > 0 RETURNING visits_remaining",
+        (member_no,),
+    ).first()
+    if row is not None:
+        return int(row[0])
+    left = conn.execute(select(_m.c.visits_remaining).where(_m.c.member_no == member_no)).scalar()
+    if left is not None:
+        raise ValueError(f"member {member_no} has no visits left to consume")
+    return None
+
+
+def refund_visit(conn: Connection, member_no: str) -> None:
+    conn.exec_driver_sql(
+        "UPDATE members SET visits_remaining = visits_remaining + 1 "
+        "WHERE member_no = ? AND visits_remaining IS NOT NULL",
+        (member_no,),
+    )
+
+
+def _owners(conn: Connection, uids: Sequence[str]) -> dict[str, str]:
+    owners: dict[str, str] = {}
+    for chunk in _chunks(uids):
+        owners.update(conn.execute(select(_c.c.uid, _c.c.member_no).where(_c.c.uid.in_(chunk))).all())
+    return owners
+
+
+def import_records(
+    conn: Connection, cipher: NameCipher, records: Sequence[MemberRecord], now: datetime
+) -> ImportResult:
+    """Upsert members by member_no (members not in the file are kept).
+
+    The file is authoritative for each listed member's name, status, visits, cards and
+    entitlements; freezes come from the central service and are left alone. A card that
+    belongs to a member NOT in the file is refused (row error): moving a card silently from
+    one member to another is how a typo lets the wrong person in.
+    """
+    accepted = list(records)
+    all_uids = sorted({u for r in accepted for u in r.card_uids})
+    owners = _owners(conn, all_uids)
+    errors: list[RowError] = []
+    while True:  # refusing a row keeps its member's old cards, which can refuse another row
+        in_file = {r.member_no for r in accepted}
+        keep: list[MemberRecord] = []
+        for r in accepted:
+            clash = next((u for u in r.card_uids
+                          if owners.get(u) not in (None, r.member_no) and owners[u] not in in_file),
+                         None)
+            if clash is None:
+                keep.append(r)
+            else:
+                errors.append(RowError(r.line, f"card {mask_uid(clash)} belongs to member "
+                                                f"{owners[clash]}, who is not in this file"))
+        if len(keep) == len(accepted):
+            break
+        accepted = keep
+    nos = [r.member_no for r in accepted]
+    existing: set[str] = set()
+    for chunk in _chunks(nos):
+        existing.update(conn.execute(select(_m.c.member_no).where(_m.c.member_no.in_(chunk))).scalars())
+    if accepted:
+        stmt = sqlite_insert(_m)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[_m.c.member_no],
+            set_={c: stmt.excluded[c] for c in ("name_enc", "status", "visits_remaining", "updated_at")},
+        )
+        conn.execute(stmt, [
+            {"member_no": r.member_no, "name_enc": cipher.encrypt(r.member_no, r.name),
+             "status": r.status, "visits_remaining": r.visits_remaining, "updated_at": now}
+            for r in accepted
+        ])
+        for chunk in _chunks(nos):
+            conn.execute(delete(_c).where(_c.c.member_no.in_(chunk)))
+            conn.execute(delete(_e).where(_e.c.member_no.in_(chunk)))
+        cards = [{"uid": u, "member_no": r.member_no} for r in accepted for u in r.card_uids]
+        if cards:
+            conn.execute(insert(_c), cards)
+        ents = [{"member_no": r.member_no, "facility": f, "valid_from": r.valid_from,
+                 "valid_until": r.valid_until} for r in accepted for f in r.facilities]
+        if ents:
+            conn.execute(insert(_e), ents)
+    errors.sort(key=lambda e: e.line)
+    return ImportResult(len(accepted) - len(existing), len(existing), tuple(errors))
+
+
+def set_freezes(conn: Connection, member_no: str, freezes: Iterable[Freeze]) -> None:
+    conn.execute(delete(_f).where(_f.c.member_no == member_no))
+    rows = [{"member_no": member_no, "start": f.start, "end": f.end} for f in freezes]
+    if rows:
+        conn.execute(insert(_f), rows)
+
+
+def count(conn: Connection) -> int:
+    return int(conn.exec_driver_sql("SELECT count(*) FROM members").scalar_one())

@@ -1,0 +1,176 @@
+"""The Store: opens (and migrates) the SQLite file in data_dir and hands out transactions.
+
+Callers do all their work through a Tx inside `with store.write() as tx:` (or read()), so an
+entrance tap's lookup, decision inputs, event row and visit decrement are one transaction.
+SQLAlchemy and sqlite3 errors leave this module as StoreError.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from kiosk.domain.model import FacilityRule, Freeze, Member
+from kiosk.members_csv import MemberRecord
+
+from . import events, lockers, members, meta, migrate, rules
+from .database import DB_FILENAME, make_engine, reading, writing
+from .errors import StoreError
+from .events import Event, PulseState
+from .lockers import Locker
+from .members import ImportResult
+from .names import NameCipher
+
+log = logging.getLogger(__name__)
+
+
+class Tx:
+    """One open transaction; method names say what they read or write."""
+
+    def __init__(self, conn: Connection, cipher: NameCipher) -> None:
+        self.conn = conn
+        self._cipher = cipher
+
+    # members
+    def member_by_uid(self, uid: str) -> Member | None:
+        return members.by_uid(self.conn, self._cipher, uid)
+
+    def member(self, member_no: str) -> Member | None:
+        return members.by_member_no(self.conn, self._cipher, member_no)
+
+    def import_members(self, records: Sequence[MemberRecord], now: datetime) -> ImportResult:
+        result = members.import_records(self.conn, self._cipher, records, now)
+        meta.set_members_as_of(self.conn, now)
+        return result
+
+    def set_freezes(self, member_no: str, freezes: Sequence[Freeze]) -> None:
+        members.set_freezes(self.conn, member_no, freezes)
+
+    def consume_visit(self, member_no: str) -> int | None:
+        return members.consume_visit(self.conn, member_no)
+
+    def refund_visit(self, member_no: str) -> None:
+        members.refund_visit(self.conn, member_no)
+
+    def member_count(self) -> int:
+        return members.count(self.conn)
+
+    # meta
+    def members_as_of(self) -> datetime | None:
+        return meta.members_as_of(self.conn)
+
+    def set_members_as_of(self, at: datetime) -> None:
+        meta.set_members_as_of(self.conn, at)
+
+    # rules
+    def facility_rule(self, facility: str) -> FacilityRule | None:
+        return rules.get(self.conn, facility)
+
+    def put_facility_rule(self, rule: FacilityRule, source: str) -> None:
+        rules.put(self.conn, rule, source)
+
+    def delete_facility_rule(self, facility: str) -> None:
+        rules.delete(self.conn, facility)
+
+    # events
+    def insert_event(self, ev: Event) -> None:
+        events.insert_event(self.conn, ev)
+
+    def set_pulse_state(self, uuid: str, state: PulseState, *, refunded: bool = False) -> None:
+        events.set_pulse_state(self.conn, uuid, state, refunded=refunded)
+
+    def last_granted_entry(self, card_uid: str, facility: str) -> datetime | None:
+        return events.last_granted_entry(self.conn, card_uid, facility)
+
+    def is_inside(self, member_no: str, facility: str, since: datetime) -> bool:
+        return events.is_inside(self.conn, member_no, facility, since)
+
+    def occupancy(self, facility: str, since: datetime) -> int:
+        return events.occupancy(self.conn, facility, since)
+
+    def event(self, uuid: str) -> Event | None:
+        return events.by_uuid(self.conn, uuid)
+
+    def events(self, limit: int = 100, after_id: int = 0) -> list[Event]:
+        return events.recent(self.conn, limit, after_id)
+
+    def outbox(self, limit: int = 500) -> list[Event]:
+        return events.outbox(self.conn, limit)
+
+    def mark_synced(self, uuids: Sequence[str], at: datetime) -> int:
+        return events.mark_synced(self.conn, uuids, at)
+
+    # lockers
+    def configure_lockers(self, bank: Sequence[Locker]) -> list[str]:
+        return lockers.configure(self.conn, bank)
+
+    def locker_of(self, member_no: str) -> Locker | None:
+        return lockers.held_by(self.conn, member_no)
+
+    def assign_locker(self, member_no: str, order: Sequence[str], now: datetime) -> Locker | None:
+        return lockers.assign(self.conn, member_no, order, now)
+
+    def release_locker(self, member_no: str) -> Locker | None:
+        return lockers.release(self.conn, member_no)
+
+    def lockers(self) -> dict[str, str | None]:
+        return lockers.all_lockers(self.conn)
+
+
+class Store:
+    def __init__(self, engine: Engine, cipher: NameCipher, path: Path) -> None:
+        self.engine = engine
+        self.path = path
+        self._cipher = cipher
+
+    @classmethod
+    def open(cls, data_dir: Path | str, *, revision: str = "head") -> Store:
+        """Open data_dir/kiosk.db, creating it or upgrading its schema (`revision` for tests)."""
+        data_dir = Path(data_dir)
+        try:
+            data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as exc:
+            raise StoreError(f"{data_dir}: cannot create the data directory: {exc.strerror}") from None
+        path = data_dir / DB_FILENAME
+        engine = make_engine(path)
+        try:
+            migrate.upgrade(engine, path, revision)
+            cipher = NameCipher.in_dir(data_dir)
+            with writing(engine) as conn:
+                stale = events.mark_pending_unconfirmed(conn)
+        except (SQLAlchemyError, sqlite3.Error) as exc:
+            engine.dispose()
+            raise StoreError(f"{path}: cannot open the local database: {exc}") from None
+        except BaseException:
+            engine.dispose()
+            raise
+        if stale:
+            log.warning("store: %d access event(s) were recorded but their pulse was never "
+                        "confirmed (the kiosk stopped in between); marked unconfirmed", stale)
+        return cls(engine, cipher, path)
+
+    @contextmanager
+    def write(self) -> Iterator[Tx]:
+        try:
+            with writing(self.engine) as conn:
+                yield Tx(conn, self._cipher)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"{self.path}: write failed: {exc}") from exc
+
+    @contextmanager
+    def read(self) -> Iterator[Tx]:
+        try:
+            with reading(self.engine) as conn:
+                yield Tx(conn, self._cipher)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"{self.path}: read failed: {exc}") from exc
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,142 @@
+"""The local store's schema as SQLAlchemy 2.x models (the head revision of the migrations).
+
+The migrations in kiosk/store/migrations/versions create and change the real tables; this
+module mirrors the head so queries are typed. A test checks that the two agree.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+    text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes stored as UTC text that sorts in time order; read back aware (UTC)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; pass an aware one")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Member(Base):
+    __tablename__ = "members"
+    member_no: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # AES-GCM ciphertext of the full name (see kiosk.store.names); screens show it masked.
+    name_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(8))
+    visits_remaining: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Card(Base):
+    __tablename__ = "cards"
+    uid: Mapped[str] = mapped_column(String(20), primary_key=True)  # upper hex, no separators
+    member_no: Mapped[str] = mapped_column(
+        ForeignKey("members.member_no", ondelete="CASCADE"), index=True
+    )
+
+
+class Entitlement(Base):
+    __tablename__ = "entitlements"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_no: Mapped[str] = mapped_column(
+        ForeignKey("members.member_no", ondelete="CASCADE"), index=True
+    )
+    facility: Mapped[str] = mapped_column(String(32))
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date] = mapped_column(Date)
+
+
+class Freeze(Base):
+    __tablename__ = "freezes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_no: Mapped[str] = mapped_column(
+        ForeignKey("members.member_no", ondelete="CASCADE"), index=True
+    )
+    start: Mapped[date] = mapped_column(Date)
+    end: Mapped[date] = mapped_column(Date)
+
+
+class FacilityRule(Base):
+    __tablename__ = "facility_rules"
+    facility: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # {"0": [["06:00", "22:00"]], ...}: weekday -> intervals; a missing weekday is closed.
+    hours_json: Mapped[str] = mapped_column(Text)
+    closed_days_json: Mapped[str] = mapped_column(Text)  # ["2026-10-01", ...]
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(16))  # "config" or "central"
+
+
+class AccessEvent(Base):
+    """Append-only: decision fields never change; pulse_state and synced_at move forward."""
+
+    __tablename__ = "access_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    facility: Mapped[str] = mapped_column(String(32))
+    direction: Mapped[str] = mapped_column(String(5))  # entry | exit
+    card_uid: Mapped[str] = mapped_column(String(20))
+    member_no: Mapped[str | None] = mapped_column(String(32))  # no FK: events outlive members
+    granted: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str | None] = mapped_column(String(32))
+    consumed_visit: Mapped[bool] = mapped_column(Boolean)
+    visits_left: Mapped[int | None] = mapped_column(Integer)
+    # none (nothing to pulse) | pending (recorded, pulse not yet done) | confirmed | failed |
+    # unconfirmed (the process stopped between record and pulse; found pending at start)
+    pulse_state: Mapped[str] = mapped_column(String(12))
+    synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # outbox: NULL = to send
+    locker: Mapped[str | None] = mapped_column(String(16))  # revision 0002
+
+    __table_args__ = (
+        Index("ix_access_events_card_at", "card_uid", "at"),
+        Index("ix_access_events_member_at", "member_no", "at"),
+        Index("ix_access_events_facility_at", "facility", "at"),
+        Index("ix_access_events_outbox", "id", sqlite_where=text("synced_at IS NULL")),
+        Index("ix_access_events_pending", "pulse_state", sqlite_where=text("pulse_state = 'pending'")),
+    )
+
+
+class Locker(Base):
+    """Revision 0002: one row per configured locker; member_no set while assigned."""
+
+    __tablename__ = "lockers"
+    label: Mapped[str] = mapped_column(String(16), primary_key=True)
+    channel: Mapped[int] = mapped_column(Integer)
+    member_no: Mapped[str | None] = mapped_column(String(32), unique=True)
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Meta(Base):
+    __tablename__ = "meta"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
