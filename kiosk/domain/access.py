@@ -131,9 +131,7 @@ def _retry_at(last: datetime, window: timedelta, policy: Policy) -> str:
     return at.strftime("%H:%M")
 
 
-def _entitlement_reason(
-    member: Member, facility: str, today: date, detail: dict[str, str]
-) -> Reason | None:
+def _entitlement_reason(member: Member, facility: str, today: date, detail: dict[str, str]) -> Reason | None:
     mine = [e for e in member.entitlements if _same_facility(e.facility, facility)]
     if not mine:
         return Reason.FACILITY_NOT_INCLUDED
@@ -178,9 +176,7 @@ def decide(
         if data_as_of is not None:
             detail["data_as_of"] = data_as_of.astimezone(policy.zone).strftime("%Y-%m-%d %H:%M")
         if policy.stale_action == "deny":
-            return _deny(
-                Reason.STALE_DATA, member, mask_name(member.name) if member else "", detail
-            )
+            return _deny(Reason.STALE_DATA, member, mask_name(member.name) if member else "", detail)
         detail["stale"] = "true"
 
     if member is None:

@@ -21,6 +21,9 @@ def denied_key(reason: Reason) -> str:
     return f"access.denied.{reason.value}"
 
 
+# A plain dict rather than gettext catalogues: the domain contract fixes MESSAGES as
+# key -> language -> text so the engine stays IO-free and the texts are testable here; the
+# UI may still export them to assets/translations if it grows more languages.
 MESSAGES: dict[str, dict[str, str]] = {
     GRANTED: {
         "zh_CN": "欢迎光临！",
@@ -40,8 +43,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "access.denied.not_yet_valid": {
         "zh_CN": "您的会员资格将于 {valid_from} 生效，届时欢迎光临。如有疑问请到前台咨询。",
-        "en": "Your membership starts on {valid_from}. "
-        "See you then, or ask at reception if this is wrong.",
+        "en": "Your membership starts on {valid_from}. See you then, or ask at reception if this is wrong.",
     },
     "access.denied.expired": {
         "zh_CN": "您的会员资格已于 {valid_until} 到期。请到前台续费。",
@@ -49,8 +51,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "access.denied.facility_not_included": {
         "zh_CN": "您的会员套餐不包含此场馆。如需开通，请到前台办理。",
-        "en": "Your membership does not include this facility. "
-        "Please see reception to add it.",
+        "en": "Your membership does not include this facility. Please see reception to add it.",
     },
     "access.denied.outside_hours": {
         "zh_CN": "现在不在开放时间内。",
@@ -61,8 +62,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "You have no visits left on your pass. Please top up at reception.",
     },
     "access.denied.anti_passback": {
-        "zh_CN": "此卡刚刚已刷卡入场，{retry_at} 后才能再次使用。"
-        "如果闸机没有打开，请联系前台。",
+        "zh_CN": "此卡刚刚已刷卡入场，{retry_at} 后才能再次使用。如果闸机没有打开，请联系前台。",
         "en": "This card was just used to enter; it can be used again after {retry_at}. "
         "If the gate did not open, please ask at reception.",
     },

@@ -38,6 +38,11 @@ class Freeze:
 
 @dataclass(frozen=True, slots=True)
 class Member:
+    """A member as stored. Not validated here: it is built from stored data, and decide()
+    handles odd values safely (visits <= 0 = none left, an unknown status = blocked, an
+    entitlement ending before it starts is never valid), so one bad row cannot stop the gate.
+    """
+
     member_no: str
     name: str
     status: MemberStatus
@@ -69,12 +74,9 @@ class FacilityRule:
             if not isinstance(weekday, int) or not 0 <= weekday <= 6:
                 raise ValueError(f"{self.facility}: weekday must be 0 (Mon) to 6 (Sun), got {weekday!r}")
             for interval in intervals:
-                if len(interval) != 2 or not all(
-                    isinstance(t, time) and t.tzinfo is None for t in interval
-                ):
+                if len(interval) != 2 or not all(isinstance(t, time) and t.tzinfo is None for t in interval):
                     raise ValueError(
-                        f"{self.facility}: opening interval must be two naive local times, "
-                        f"got {interval!r}"
+                        f"{self.facility}: opening interval must be two naive local times, got {interval!r}"
                     )
         if self.capacity is not None and self.capacity < 0:
             raise ValueError(f"{self.facility}: capacity must not be negative, got {self.capacity}")

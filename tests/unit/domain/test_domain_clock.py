@@ -82,9 +82,7 @@ def _member_for_all_time():  # noqa: ANN202
 
 
 @given(zone=zones, day=days, a=times, b=times, fold=st.integers(0, 1))
-def test_same_day_interval_boundaries(
-    zone: ZoneInfo, day: date, a: time, b: time, fold: int
-) -> None:
+def test_same_day_interval_boundaries(zone: ZoneInfo, day: date, a: time, b: time, fold: int) -> None:
     assume(a < b)
     rule = _one_interval_rule(day, a, b)
     m, policy = _member_for_all_time(), Policy(zone=zone)
@@ -130,9 +128,7 @@ def test_interval_crossing_midnight(zone: ZoneInfo, day: date, a: time, b: time)
 
 @given(
     zone=zones,
-    now=st.datetimes(
-        min_value=datetime(1990, 1, 1), max_value=datetime(2090, 1, 1), timezones=st.just(UTC)
-    ),
+    now=st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2090, 1, 1), timezones=st.just(UTC)),
     window=st.timedeltas(min_value=timedelta(seconds=1), max_value=timedelta(hours=2)),
     inside=st.timedeltas(min_value=timedelta(0), max_value=timedelta(hours=2)),
 )

@@ -35,9 +35,9 @@ members = st.builds(
     member_no=st.text(max_size=12),
     name=st.text(max_size=30),
     status=st.sampled_from(MemberStatus),
-    entitlements=st.lists(
-        st.builds(Entitlement, st.sampled_from(FACILITIES), dates, dates), max_size=3
-    ).map(tuple),
+    entitlements=st.lists(st.builds(Entitlement, st.sampled_from(FACILITIES), dates, dates), max_size=3).map(
+        tuple
+    ),
     freezes=st.lists(st.builds(Freeze, dates, dates), max_size=2).map(tuple),
     visits_remaining=st.none() | st.integers(-3, 1000),
 )
@@ -99,14 +99,10 @@ def test_decide_is_total_and_consistent(
 
 
 @given(
-    now=st.datetimes(
-        min_value=datetime(2000, 1, 1), max_value=datetime(2050, 1, 1), timezones=st.just(UTC)
-    ),
+    now=st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2050, 1, 1), timezones=st.just(UTC)),
     zone=zones,
 )
-def test_a_plain_member_is_granted_in_any_zone_when_always_open(
-    now: datetime, zone: ZoneInfo
-) -> None:
+def test_a_plain_member_is_granted_in_any_zone_when_always_open(now: datetime, zone: ZoneInfo) -> None:
     m = Member(
         "M1",
         "John Smith",
