@@ -124,7 +124,7 @@ class PcscCardReader(CardReader):
                 self._session()
             except DeviceError as exc:
                 self._set_health(Health.down(str(exc)))
-            except Exception:
+            except BaseException:  # even SystemExit from on_tap must not end the watching
                 log.exception("card reader loop failed; restarting it")
                 self._set_health(Health.down("card reader loop restarting after an error"))
             finally:

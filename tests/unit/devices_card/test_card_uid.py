@@ -1,0 +1,68 @@
+"""UID normalisation and masking: every tap and every sim command goes through these."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from devices.card.uid import mask_uid, normalize_atr, normalize_uid, uid_from_bytes
+from devices.errors import DeviceProtocolError
+
+uids = st.binary(min_size=4, max_size=10)
+
+
+@given(uids, st.sampled_from(["", ":", " ", "-"]), st.booleans())
+def test_any_spelling_of_a_uid_normalises_to_upper_hex(raw: bytes, sep: str, lower: bool) -> None:
+    text = sep.join(f"{b:02x}" if lower else f"{b:02X}" for b in raw)
+    assert normalize_uid(text) == raw.hex().upper() == uid_from_bytes(raw)
+
+
+@given(st.text(max_size=30))
+def test_hostile_text_is_either_a_uid_or_a_specific_error(text: str) -> None:
+    try:
+        uid = normalize_uid(text)
+    except DeviceProtocolError as exc:
+        assert str(exc).startswith("card UID ")
+    else:
+        assert uid == uid.upper() and len(uid) % 2 == 0 and 8 <= len(uid) <= 20
+        int(uid, 16)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "card UID is empty"),
+        (" : ", "card UID is empty"),
+        ("04A1B2C", "odd number of hex digits"),
+        ("04A1B2", "must be 4..10 bytes, got 3"),
+        ("00" * 11, "must be 4..10 bytes, got 11"),
+        ("04A1B2G3", "must be hexadecimal"),
+        ("０４Ａ１Ｂ２Ｃ３", "must be hexadecimal"),  # full-width digits are not hex here
+    ],
+)
+def test_bad_uids(text: str, message: str) -> None:
+    with pytest.raises(DeviceProtocolError, match=message):
+        normalize_uid(text)
+
+
+def test_non_text_uid() -> None:
+    with pytest.raises(DeviceProtocolError, match="must be text, not int"):
+        normalize_uid(0x04A1B2C3)  # type: ignore[arg-type]
+
+
+def test_uid_from_bytes_rejects_wrong_lengths() -> None:
+    with pytest.raises(DeviceProtocolError, match="got 2"):
+        uid_from_bytes(b"\x01\x02")
+
+
+def test_mask_keeps_only_the_last_four_digits() -> None:
+    assert mask_uid("04A1B2C3D4E5F6") == "****E5F6"
+
+
+def test_atr() -> None:
+    assert normalize_atr("3b:8f 80") == "3B8F80"
+    assert normalize_atr("") == ""
+    for bad in ("3B8", "XYZ0", "00" * 34):
+        with pytest.raises(DeviceProtocolError, match="ATR"):
+            normalize_atr(bad)
