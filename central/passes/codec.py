@@ -107,13 +107,13 @@ def window_from_wire(start: int, minutes: int) -> tuple[datetime, datetime]:
         raise BadFormat("the code's validity window is beyond the year 9999") from None
 
 
-def _check_id(value: object, what: str) -> int:
+def check_id(value: object, what: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= U32_MAX:
         raise InvalidClaims(f"{what} must be an integer 0..{U32_MAX}")
     return value
 
 
-class _Window:
+class ValidityWindow:
     """Validity-window checks shared by every kind of code (valid_from <= t < valid_until)."""
 
     valid_from: datetime
@@ -181,7 +181,7 @@ def decode_kind(
 
 
 @dataclass(frozen=True)
-class PassClaims(_Window):
+class PassClaims(ValidityWindow):
     """What a visitor pass says. `key_id` is filled in by decoding and ignored by encoding."""
 
     pass_id: int
@@ -209,8 +209,8 @@ def encode_pass(
     if isinstance(claims.facilities, str):
         raise InvalidClaims("facilities must be a collection of names, not one string")
     body = _PASS_BODY.pack(
-        _check_id(claims.pass_id, "pass_id"),
-        _check_id(claims.visit_id, "visit_id"),
+        check_id(claims.pass_id, "pass_id"),
+        check_id(claims.visit_id, "visit_id"),
         start,
         minutes,
         facilities.mask(claims.facilities),

@@ -28,8 +28,8 @@ from .codec import (
     DEFAULT_SKEW,
     KIND_INVITATION,
     RevocationCheck,
-    _check_id,
-    _Window,
+    ValidityWindow,
+    check_id,
     decode_kind,
     register_kind,
     seal,
@@ -43,7 +43,7 @@ _BODY = struct.Struct(">IIH")
 
 
 @dataclass(frozen=True)
-class InvitationClaims(_Window):
+class InvitationClaims(ValidityWindow):
     """What an invitation says. `key_id` is filled in by decoding and ignored by encoding."""
 
     invitation_id: int
@@ -55,7 +55,7 @@ class InvitationClaims(_Window):
 def encode_invitation(claims: InvitationClaims, signer: Signer) -> str:
     """Sign an invitation; InvalidClaims if it cannot be carried."""
     start, minutes = window_to_wire(claims.valid_from, claims.valid_until)
-    body = _BODY.pack(_check_id(claims.invitation_id, "invitation_id"), start, minutes)
+    body = _BODY.pack(check_id(claims.invitation_id, "invitation_id"), start, minutes)
     return seal(KIND_INVITATION, body, signer, window_from_wire(start, minutes)[1])
 
 
