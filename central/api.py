@@ -1,0 +1,276 @@
+"""The kiosk API under /api/v1: enrollment, members feed, events, visits, the updates long-poll,
+heartbeat, signing keys, revocations and invitation lookup. Every route but /enroll needs the
+kiosk's bearer token, and a kiosk only ever sees its own visits and updates."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
+
+from . import identity
+from .context import Central
+from .errors import NotFound, Unauthorized
+from .schemas import (
+    EnrollRequest,
+    EnrollResponse,
+    ErrorBody,
+    EventBatch,
+    EventResult,
+    Heartbeat,
+    HeartbeatAck,
+    InvitationOut,
+    KeyOut,
+    KeysOut,
+    MembersPage,
+    PassOut,
+    RevocationOut,
+    RevocationsOut,
+    UpdateItem,
+    UpdatesPage,
+    VisitCreate,
+    VisitOut,
+)
+from .services import events, invitations, kiosks, members, updates, visits
+from .web_auth import get_central
+
+MAX_WAIT_S = 30.0
+# Safety net while waiting: re-read even without a wake-up (e.g. a write made by another process
+# on SQLite, or a LISTEN connection that dropped). Wake-ups are the fast path.
+RECHECK_S = 5.0
+MAX_CURSOR = 2**62
+
+_bearer = HTTPBearer(auto_error=False, description="the token from POST /api/v1/enroll")
+_ERRORS = {
+    401: {"model": ErrorBody, "description": "missing, unknown or revoked kiosk token"},
+    422: {"description": "the request is malformed; `detail` says which field and why"},
+}
+
+router = APIRouter(prefix="/api/v1", tags=["kiosk"], responses=_ERRORS)
+
+
+@dataclass(frozen=True)
+class KioskIdentity:
+    id: int
+    name: str
+
+
+def current_kiosk(
+    request: Request,
+    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> KioskIdentity:
+    if creds is None or creds.scheme.lower() != "bearer" or not 20 <= len(creds.credentials) <= 200:
+        raise Unauthorized("a kiosk bearer token is required", code="no_token")
+    central = get_central(request)
+    with central.db.reading() as s:
+        k = kiosks.kiosk_for_token(s, creds.credentials)
+        if k is None:
+            raise Unauthorized("unknown or revoked kiosk token", code="bad_token")
+        return KioskIdentity(k.id, k.name)
+
+
+Kiosk = Annotated[KioskIdentity, Depends(current_kiosk)]
+CentralDep = Annotated[Central, Depends(get_central)]
+
+
+@router.post("/enroll", response_model=EnrollResponse, responses={401: {"model": ErrorBody}})
+def enroll(body: EnrollRequest, central: CentralDep) -> EnrollResponse:
+    """Trade the one-time code from `central kiosks add NAME` for this kiosk's bearer token."""
+    kiosk_id, name, token = kiosks.enroll(central, body.code)
+    return EnrollResponse(kiosk_id=kiosk_id, name=name, token=token)
+
+
+@router.get("/members", response_model=MembersPage)
+def members_feed(
+    central: CentralDep,
+    kiosk: Kiosk,
+    after: Annotated[
+        int, Query(ge=0, le=MAX_CURSOR, description="next_cursor of the last page; 0 = all")
+    ] = 0,
+    limit: Annotated[int, Query(ge=1, le=members.MAX_PAGE)] = 1000,
+) -> JSONResponse:
+    """Members changed after `after`, oldest change first, tombstones (`deleted`) included."""
+    page = members.feed(central, after, limit)
+    # Built by hand: validating 5,000 items through the response model costs more than the query.
+    return JSONResponse(
+        {"items": page.items, "next_cursor": page.next_cursor, "has_more": page.has_more, "reset": page.reset}
+    )
+
+
+@router.post("/events", response_model=EventResult)
+def post_events(body: EventBatch, central: CentralDep, kiosk: Kiosk) -> EventResult:
+    """Store up to 500 access events; resending an event id already stored is a no-op."""
+    batch = [events.EventIn(**e.model_dump()) for e in body.events]
+    accepted, dups = events.ingest(central, kiosk.id, batch)
+    return EventResult(accepted=accepted, duplicates=dups)
+
+
+def _visit_out(v: visits.VisitView) -> VisitOut:
+    p = v.pass_
+    return VisitOut(
+        visit_id=v.visit_id,
+        client_id=v.client_id,
+        status=v.status,  # type: ignore[arg-type]
+        created_at=v.created_at,
+        expires_at=v.expires_at,
+        decided_at=v.decided_at,
+        deny_reason=v.deny_reason,
+        pass_=None
+        if p is None
+        else PassOut(
+            pass_id=p.pass_id,
+            text=p.text,
+            valid_from=p.valid_from,
+            valid_until=p.valid_until,
+            facilities=list(p.facilities),
+            entries=p.entries,
+        ),
+    )
+
+
+_VISIT_RESPONSES = {
+    200: {"model": VisitOut, "description": "this client id was registered before"},
+    409: {"model": ErrorBody, "description": "client id reused with other details"},
+}
+
+
+@router.post(
+    "/visits",
+    response_model=VisitOut,
+    status_code=201,
+    response_model_by_alias=True,
+    responses=_VISIT_RESPONSES,
+)  # type: ignore[arg-type]
+def create_visit(body: VisitCreate, central: CentralDep, kiosk: Kiosk, response: Response) -> VisitOut:
+    """Register a visitor and ask reception; the decision arrives on /updates (or poll the visit)."""
+    view, created = visits.create_visit(central, kiosk.id, visits.VisitRequest(**body.model_dump()))
+    if not created:
+        response.status_code = 200
+    return _visit_out(view)
+
+
+@router.get(
+    "/visits/{visit_id}",
+    response_model=VisitOut,
+    response_model_by_alias=True,
+    responses={404: {"model": ErrorBody}},
+)
+def get_visit(
+    visit_id: Annotated[int, Path(ge=1, le=2_000_000_000)], central: CentralDep, kiosk: Kiosk
+) -> VisitOut:
+    return _visit_out(visits.get_visit(central, kiosk.id, visit_id))
+
+
+def _read_updates(central: Central, kiosk_id: int, after: int) -> UpdatesPage:
+    with central.db.reading() as s:
+        rows = updates.fetch(s, kiosk_id, after)
+        if not rows:
+            head = updates.latest(s)
+            # A cursor from the future (database restored): resume from the present.
+            return UpdatesPage(items=[], next_cursor=min(after, head) if after <= head else head)
+    return UpdatesPage(
+        items=[
+            UpdateItem(
+                seq=u.seq,
+                kind=u.kind,
+                payload=u.payload,  # type: ignore[arg-type]
+                created_at=u.created_at,
+            )
+            for u in rows
+        ],
+        next_cursor=rows[-1].seq,
+    )
+
+
+@router.get("/updates", response_model=UpdatesPage)
+async def get_updates(
+    request: Request,
+    central: CentralDep,
+    kiosk: Kiosk,
+    after: Annotated[int, Query(ge=0, le=MAX_CURSOR, description="next_cursor of the last answer")] = 0,
+    wait: Annotated[float, Query(ge=0, le=MAX_WAIT_S, description="seconds to wait for news")] = 0,
+) -> UpdatesPage:
+    """Decisions on this kiosk's visits and revocations, after `after`. With `wait`, answers as
+    soon as there is something (within a second of an approval) or when `wait` runs out."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait
+    with central.wakeups.subscribe(kiosk.id) as woken:
+        while True:
+            woken.clear()  # before reading: a commit after this point sets it again
+            page = await run_in_threadpool(_read_updates, central, kiosk.id, after)
+            remaining = deadline - loop.time()
+            if page.items or remaining <= 0 or central.wakeups.closing:
+                return page
+            try:
+                await asyncio.wait_for(woken.wait(), timeout=min(remaining, RECHECK_S))
+            except TimeoutError:
+                pass
+
+
+@router.post("/heartbeat", response_model=HeartbeatAck)
+def heartbeat(body: Heartbeat, request: Request, central: CentralDep, kiosk: Kiosk) -> HeartbeatAck:
+    """Device health, software versions, outbox depth and the kiosk's clock; answers with ours."""
+    skew = kiosks.record_heartbeat(
+        central,
+        kiosk.id,
+        sent_at=body.sent_at,
+        versions=dict(body.versions),
+        devices=[d.model_dump() for d in body.devices],
+        outbox_depth=body.outbox_depth,
+        address=request.client.host if request.client else None,
+    )
+    return HeartbeatAck(server_time=datetime.now(UTC), clock_skew_ms=skew)
+
+
+@router.get("/keys", response_model=KeysOut)
+def keys(central: CentralDep, kiosk: Kiosk) -> KeysOut:
+    """Public keys that passes may be signed with, retired ones until their last pass expires."""
+    now = datetime.now(UTC)
+    with central.db.writing() as s:
+        central.signer.active(s, now)  # make sure there is one before anything is signed
+        infos = central.signer.public_keys(s, now)
+    return KeysOut(keys=[KeyOut(**i.__dict__) for i in infos])
+
+
+@router.get("/revocations", response_model=RevocationsOut)
+def revocation_list(central: CentralDep, kiosk: Kiosk) -> RevocationsOut:
+    """Revoked passes that have not expired yet, and the updates cursor this list is current to."""
+    with central.db.reading() as s:
+        cursor = updates.latest(s)
+    rows = visits.revocations(central)
+    return RevocationsOut(
+        revocations=[
+            RevocationOut(pass_id=r.pass_id, revoked_at=r.revoked_at, valid_until=r.valid_until) for r in rows
+        ],
+        cursor=cursor,
+    )
+
+
+@router.get("/invitations/{code}", response_model=InvitationOut, responses={404: {"model": ErrorBody}})
+def invitation(
+    code: Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9]+$")],
+    central: CentralDep,
+    kiosk: Kiosk,
+) -> InvitationOut:
+    """An invitation by the code in its QR: whom it is for (masked) and whether it admits now."""
+    try:
+        inv = invitations.lookup(central, code)
+    except NotFound:
+        raise
+    now = datetime.now(UTC)
+    return InvitationOut(
+        code=inv.code,
+        visitor_name_masked=identity.mask_name(inv.visitor_name),
+        host=inv.host,
+        valid_from=inv.valid_from,
+        valid_until=inv.valid_until,
+        entries_allowed=inv.entries_allowed,
+        entries_left=max(0, inv.entries_allowed - inv.used_count),
+        usable_now=inv.usable and inv.valid_from <= now <= inv.valid_until,
+    )

@@ -1,0 +1,184 @@
+"""The `central` command line: serve, users add, kiosks add, members import, keys rotate, purge.
+
+Every command takes --database-url (else $CENTRAL_DATABASE_URL, else SQLite in the data
+directory) and --data-dir (else $CENTRAL_DATA_DIR, else /var/lib/lobby-central).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import sys
+from pathlib import Path
+
+from .settings import DEFAULT_HOST, DEFAULT_PORT, SettingsError, resolve
+
+
+def _common(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    p.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="sqlite:///PATH or postgresql+psycopg://USER@HOST:PORT/DB "
+        "(default: $CENTRAL_DATABASE_URL, else central.db in the data directory)",
+    )
+    p.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="keys and the default database (default: $CENTRAL_DATA_DIR, else /var/lib/lobby-central)",
+    )
+    return p
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="central", description="Central service for lobby kiosks.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = _common(sub.add_parser("serve", help="run the API and console"))
+    serve.add_argument("--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST})")
+    serve.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 = any)"
+    )
+    serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+
+    users = sub.add_parser("users", help="console users").add_subparsers(dest="action", required=True)
+    uadd = _common(users.add_parser("add", help="add a user; the password is read from stdin"))
+    uadd.add_argument("name", metavar="NAME")
+    uadd.add_argument("--role", required=True, choices=["receptionist", "admin", "technician"])
+    upw = _common(users.add_parser("passwd", help="set a user's password (read from stdin)"))
+    upw.add_argument("name", metavar="NAME")
+
+    ks = sub.add_parser("kiosks", help="kiosks").add_subparsers(dest="action", required=True)
+    kadd = _common(ks.add_parser("add", help="add a kiosk; prints its one-time enrollment code"))
+    kadd.add_argument("name", metavar="NAME")
+    kre = _common(ks.add_parser("reenroll", help="new enrollment code for a kiosk (old token stops)"))
+    kre.add_argument("name", metavar="NAME")
+    krev = _common(ks.add_parser("revoke", help="revoke a kiosk's token"))
+    krev.add_argument("name", metavar="NAME")
+    _common(ks.add_parser("list", help="kiosks and their last heartbeat"))
+
+    ms = sub.add_parser("members", help="members").add_subparsers(dest="action", required=True)
+    mimp = _common(ms.add_parser("import", help="import members from a CSV file"))
+    mimp.add_argument("file", metavar="FILE.csv")
+    mimp.add_argument("--replace", action="store_true", help="delete members absent from the file")
+
+    keys = sub.add_parser("keys", help="pass-signing keys").add_subparsers(dest="action", required=True)
+    _common(keys.add_parser("rotate", help="start signing with a fresh key (old passes stay valid)"))
+
+    _common(sub.add_parser("purge", help="run the retention job now"))
+    return p
+
+
+def _read_password(prompt: str) -> str:
+    if sys.stdin.isatty():
+        pw = getpass.getpass(prompt)
+        if getpass.getpass("again: ") != pw:
+            raise ValueError("the passwords differ")
+        return pw
+    line = sys.stdin.readline()
+    return line[:-1] if line.endswith("\n") else line
+
+
+def _kiosk_id(central: object, name: str) -> int:
+    from .services import kiosks
+
+    for k in kiosks.list_kiosks(central):  # type: ignore[arg-type]
+        if k.name == name:
+            return k.id
+    raise ValueError(f"no kiosk named {name!r}")
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .context import Central
+
+    settings = resolve(args.database_url, args.data_dir)
+    central = Central.open(settings)
+    try:
+        if args.command == "serve":
+            from .server import make_server
+
+            logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+            server = make_server(central, args.host, args.port, log_level=args.log_level)
+            server.run()
+            return 0
+        if args.command == "users":
+            from . import web_auth
+
+            password = _read_password(f"password for {args.name}: ")
+            if args.action == "add":
+                web_auth.add_user(central, args.name, password, args.role)
+                print(f"user {args.name} added with role {args.role}")
+            else:
+                web_auth.set_password(central, args.name, password)
+                print(f"password of {args.name} changed; their sessions were ended")
+            return 0
+        if args.command == "kiosks":
+            from .services import kiosks
+
+            if args.action == "add":
+                _, code = kiosks.create_kiosk(central, args.name)
+                print(f"kiosk {args.name} added; enroll it within 7 days with: kiosk enroll URL CODE")
+                print(code)
+            elif args.action == "reenroll":
+                code = kiosks.reissue_code(central, _kiosk_id(central, args.name))
+                print(f"new enrollment code for {args.name} (its old token no longer works):")
+                print(code)
+            elif args.action == "revoke":
+                kiosks.revoke_kiosk(central, _kiosk_id(central, args.name))
+                print(f"kiosk {args.name} revoked")
+            else:
+                for k in kiosks.list_kiosks(central):
+                    seen = (
+                        k.last_heartbeat_at.isoformat(timespec="seconds") if k.last_heartbeat_at else "never"
+                    )
+                    state = "revoked" if k.revoked else ("late" if k.late else "ok")
+                    print(f"{k.id}\t{k.name}\t{state}\t{seen}\toutbox={k.outbox_depth}")
+            return 0
+        if args.command == "members":
+            from .services import members
+
+            data = Path(args.file).read_bytes()
+            result = members.import_csv(central, data, replace=args.replace)
+            for err in result.errors:
+                print(err, file=sys.stderr)
+            print(
+                f"{result.created} added, {result.updated} updated, {result.unchanged} unchanged, "
+                f"{result.deleted} deleted, {len(result.errors)} rows refused"
+            )
+            return 1 if result.errors else 0
+        if args.command == "keys":
+            from datetime import UTC, datetime
+
+            with central.db.writing() as s:
+                key = central.signer.rotate(s, datetime.now(UTC))
+            print(f"now signing with key {key.key_id}")
+            return 0
+        if args.command == "purge":
+            from .services import retention
+
+            print(retention.run_all(central))
+            return 0
+        raise AssertionError(args.command)
+    finally:
+        central.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from .errors import ServiceError
+    from .secrets_store import SecretsError
+
+    try:
+        return _run(args)
+    except (SettingsError, SecretsError, ServiceError, ValueError) as exc:
+        print(f"central: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"central: {exc.strerror or exc}: {getattr(exc, 'filename', '') or ''}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

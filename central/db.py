@@ -1,0 +1,87 @@
+"""Open the database (SQLite in WAL mode, or PostgreSQL) and hand out read and write sessions.
+
+On SQLite a write transaction starts with BEGIN IMMEDIATE: a deferred transaction that reads
+first and writes later can fail at once with "database is locked" when another writer got in
+between, instead of waiting out busy_timeout. Reads stay deferred so they never queue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+
+class DatabaseError(Exception):
+    """The database cannot be opened or migrated."""
+
+
+def make_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            url,
+            connect_args={"timeout": 30, "check_same_thread": False},
+            pool_size=20,
+            max_overflow=60,
+        )
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+            # Let SQLAlchemy, not pysqlite, decide when transactions begin (see module doc).
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Any) -> None:
+            immediate = conn.get_execution_options().get("sqlite_immediate", False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+        return engine
+    if parsed.get_backend_name() == "postgresql":
+        return create_engine(url, pool_size=20, max_overflow=60, pool_pre_ping=True)
+    raise DatabaseError(f"unsupported database backend {parsed.get_backend_name()!r}")
+
+
+class Database:
+    """An engine plus the two kinds of session the services use."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        self.is_sqlite = self.engine.dialect.name == "sqlite"
+        write_bind = self.engine.execution_options(sqlite_immediate=True) if self.is_sqlite else self.engine
+        self._read = sessionmaker(self.engine, expire_on_commit=False)
+        self._write = sessionmaker(write_bind, expire_on_commit=False)
+        # Called after a write transaction commits with what it asked to wake (see wakeups.py).
+        self.after_commit: Callable[[set[str]], None] | None = None
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        with self._read() as session:
+            yield session
+
+    @contextmanager
+    def writing(self) -> Iterator[Session]:
+        """A transaction that commits when the block ends and rolls back on an exception."""
+        with self._write() as session:
+            with session.begin():
+                yield session
+            wake = session.info.pop("wake", None)
+            if wake and self.after_commit is not None:
+                self.after_commit(wake)
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,247 @@
+"""The database schema of the central service as SQLAlchemy 2.x ORM classes.
+
+Migrations in central/migrations/ create exactly this schema; a test compares the two.
+Personal data columns are marked in comments: they are purged by the retention job.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timestamps stored as naive UTC (SQLite has no zones) and always read back as aware UTC."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Counter(Base):
+    """Named monotonic counters; bumping one row-locks it until commit, so feed cursors
+    handed out in one transaction are never overtaken by a later-committing one."""
+
+    __tablename__ = "counters"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class Kiosk(Base):
+    __tablename__ = "kiosks"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    enrollment_code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    enrollment_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_address: Mapped[str | None] = mapped_column(String(64))
+    clock_skew_ms: Mapped[int | None] = mapped_column(BigInteger)
+    outbox_depth: Mapped[int | None] = mapped_column(Integer)
+    versions: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    health: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WebSession(Base):
+    __tablename__ = "web_sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LoginThrottle(Base):
+    """Failed-login counters per "user:NAME" and per "addr:IP"; shared by all API processes."""
+
+    __tablename__ = "login_throttle"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Member(Base):
+    __tablename__ = "members"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_no: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100))  # personal
+    card_uids: Mapped[str] = mapped_column(String(400), default="")  # "04A1B2C3|..."
+    facilities: Mapped[str] = mapped_column(String(800), default="")  # "gym|pool"
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    visits_remaining: Mapped[int | None] = mapped_column(Integer)
+    # Feed position of the last change (see Counter); a deleted member is a tombstone.
+    version: Mapped[int] = mapped_column(BigInteger, index=True)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AccessEvent(Base):
+    __tablename__ = "access_events"
+    __table_args__ = (UniqueConstraint("kiosk_id", "event_id", name="uq_access_events_kiosk_event"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    kiosk_id: Mapped[int] = mapped_column(ForeignKey("kiosks.id", ondelete="CASCADE"))
+    event_id: Mapped[str] = mapped_column(String(36))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    kind: Mapped[str] = mapped_column(String(32))
+    facility: Mapped[str | None] = mapped_column(String(32))
+    member_no: Mapped[str | None] = mapped_column(String(32))
+    pass_id: Mapped[str | None] = mapped_column(String(64))
+    visit_id: Mapped[int | None] = mapped_column(Integer)
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    reason: Mapped[str | None] = mapped_column(String(64))
+
+
+class Invitation(Base):
+    __tablename__ = "invitations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    visitor_name: Mapped[str] = mapped_column(String(100))  # personal
+    host: Mapped[str] = mapped_column(String(100))
+    valid_from: Mapped[datetime] = mapped_column(UTCDateTime)
+    valid_until: Mapped[datetime] = mapped_column(UTCDateTime)
+    entries_allowed: Mapped[int] = mapped_column(Integer, default=1)
+    used_count: Mapped[int] = mapped_column(Integer, default=0)
+    qr_text: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Visit(Base):
+    __tablename__ = "visits"
+    __table_args__ = (
+        UniqueConstraint("kiosk_id", "client_id", name="uq_visits_kiosk_client"),
+        Index("ix_visits_status_created", "status", "created_at"),
+        Index("ix_visits_created", "created_at"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kiosk_id: Mapped[int] = mapped_column(ForeignKey("kiosks.id", ondelete="CASCADE"))
+    client_id: Mapped[str] = mapped_column(String(36))
+    request_digest: Mapped[str] = mapped_column(String(64))  # keyed hash of the request body
+    id_type: Mapped[str] = mapped_column(String(16))
+    id_number_enc: Mapped[bytes | None] = mapped_column(LargeBinary)  # personal, encrypted
+    id_hash: Mapped[str | None] = mapped_column(String(64), index=True)  # personal, keyed hash
+    id_masked: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str | None] = mapped_column(String(100))  # personal
+    mobile: Mapped[str | None] = mapped_column(String(24))  # personal
+    host: Mapped[str] = mapped_column(String(100))
+    purpose: Mapped[str] = mapped_column(String(100))
+    party_size: Mapped[int] = mapped_column(Integer, default=1)
+    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id", ondelete="SET NULL"))
+    blocklisted: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    deny_reason: Mapped[str | None] = mapped_column(String(200))
+    pass_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    pass_text: Mapped[str | None] = mapped_column(Text)
+    pass_valid_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pass_valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pass_facilities: Mapped[str | None] = mapped_column(String(400))  # "lobby|gym"
+    pass_entries: Mapped[int | None] = mapped_column(Integer)
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checked_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the visit is over (denied/expired: at the decision; approved: pass expiry or exit).
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Revocation(Base):
+    __tablename__ = "revocations"
+    pass_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id", ondelete="SET NULL"))
+    revoked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # After the pass itself expires the entry is useless; the list drops it.
+    valid_until: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+
+
+class KioskUpdate(Base):
+    """What a kiosk's long-poll returns: decisions for that kiosk, revocations for all (NULL)."""
+
+    __tablename__ = "kiosk_updates"
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    kiosk_id: Mapped[int | None] = mapped_column(ForeignKey("kiosks.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class BlocklistEntry(Base):
+    __tablename__ = "blocklist"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id_type: Mapped[str] = mapped_column(String(16))
+    id_hash: Mapped[str] = mapped_column(String(64), index=True)
+    id_masked: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str | None] = mapped_column(String(100))  # personal
+    reason: Mapped[str] = mapped_column(String(200))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SigningKey(Base):
+    """Pass-signing keys in the database, so every API process signs with the same ring."""
+
+    __tablename__ = "signing_keys"
+    key_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    private_key_enc: Mapped[bytes] = mapped_column(LargeBinary)  # encrypted with the data key
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The latest expiry of anything it signed: kiosks must keep trusting it until then.
+    accept_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

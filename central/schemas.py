@@ -1,0 +1,236 @@
+"""Request and response bodies of the kiosk API (/api/v1), with strict bounds on everything.
+
+Every string is length-bounded and free of control characters (PostgreSQL rejects NUL, and
+nothing a kiosk sends needs them); every number is range-bounded; unknown fields are refused.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\ud800-\udfff]")
+
+
+def _no_control(v: str) -> str:
+    if _CONTROL.search(v):
+        raise ValueError("must not contain control characters")
+    return v
+
+
+def Text(max_length: int, min_length: int = 0, pattern: str | None = None) -> Any:  # noqa: N802
+    return Annotated[
+        str,
+        StringConstraints(
+            strip_whitespace=True, min_length=min_length, max_length=max_length, pattern=pattern
+        ),
+        AfterValidator(_no_control),
+    ]
+
+
+def _uuid_text(v: uuid.UUID) -> str:
+    return str(v)
+
+
+Uuid = Annotated[uuid.UUID, AfterValidator(_uuid_text)]
+Slug = Text(32, 1, r"^[a-z0-9][a-z0-9_-]*$")
+SmallInt = Annotated[int, Field(ge=0, le=2_000_000_000)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_max_length=4096)
+
+
+class ErrorBody(BaseModel):
+    error: str
+    detail: str
+
+
+# -- enrollment -----------------------------------------------------------------------------
+
+
+class EnrollRequest(Strict):
+    code: Text(32, 1)
+    kiosk_version: Text(64) | None = None
+
+
+class EnrollResponse(BaseModel):
+    kiosk_id: int
+    name: str
+    token: str
+    api: str = "/api/v1"
+
+
+# -- members feed ---------------------------------------------------------------------------
+
+
+class MemberItem(BaseModel):
+    member_no: str
+    version: int
+    deleted: bool
+    name: str
+    card_uids: list[str]
+    facilities: list[str]
+    valid_from: date
+    valid_until: date
+    status: Literal["active", "frozen", "blocked"]
+    visits_remaining: int | None
+
+
+class MembersPage(BaseModel):
+    items: list[MemberItem]
+    next_cursor: int = Field(description="pass as `after` for the next page")
+    has_more: bool
+    reset: bool = Field(
+        description="the cursor was too old: this is a full copy from the start; once "
+        "has_more is false, drop members this copy did not contain"
+    )
+
+
+# -- events ---------------------------------------------------------------------------------
+
+
+class EventItem(Strict):
+    event_id: Uuid
+    occurred_at: AwareDatetime
+    kind: Slug
+    facility: Slug | None = None
+    member_no: Text(32) | None = None
+    pass_id: Text(64) | None = None
+    visit_id: Annotated[int, Field(ge=1, le=2_000_000_000)] | None = None
+    outcome: Text(32) | None = None
+    reason: Text(64) | None = None
+
+
+class EventBatch(Strict):
+    events: Annotated[list[EventItem], Field(min_length=1, max_length=500)]
+
+
+class EventResult(BaseModel):
+    accepted: int
+    duplicates: int
+
+
+# -- visits ---------------------------------------------------------------------------------
+
+
+class VisitCreate(Strict):
+    client_id: Uuid
+    id_type: Literal["cn_ric", "passport", "hk_macao_permit", "taiwan_permit", "other"]
+    id_number: Text(32, 1)
+    name: Text(100, 1)
+    mobile: Text(24, 5, r"^\+?[0-9][0-9 -]{3,22}$")
+    host: Text(100, 1)
+    purpose: Text(100, 1)
+    party_size: Annotated[int, Field(ge=1, le=20)] = 1
+    invitation_code: Text(32, 1, r"^[A-Za-z0-9]+$") | None = None
+
+
+class PassOut(BaseModel):
+    pass_id: str
+    text: str = Field(description="QR payload to print; verifies with a key from /api/v1/keys")
+    valid_from: datetime
+    valid_until: datetime
+    facilities: list[str]
+    entries: int
+
+
+class VisitOut(BaseModel):
+    visit_id: int
+    client_id: str
+    status: Literal["pending", "approved", "denied", "expired", "revoked"]
+    created_at: datetime
+    expires_at: datetime
+    decided_at: datetime | None
+    deny_reason: str | None
+    pass_: PassOut | None = Field(default=None, alias="pass")
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+# -- updates --------------------------------------------------------------------------------
+
+
+class UpdateItem(BaseModel):
+    seq: int
+    kind: Literal["decision", "revocation"]
+    payload: dict[str, Any]
+    created_at: datetime
+
+
+class UpdatesPage(BaseModel):
+    items: list[UpdateItem]
+    next_cursor: int
+
+
+# -- heartbeat ------------------------------------------------------------------------------
+
+
+class DeviceHealth(Strict):
+    name: Text(32, 1)
+    kind: Slug
+    state: Literal["ok", "degraded", "down"]
+    reason: Text(200) = ""
+
+
+class Heartbeat(Strict):
+    sent_at: AwareDatetime
+    versions: Annotated[dict[Text(32, 1, r"^[A-Za-z0-9_.-]+$"), Text(64)], Field(max_length=20)] = {}
+    devices: Annotated[list[DeviceHealth], Field(max_length=20)] = []
+    outbox_depth: SmallInt = 0
+    uptime_s: SmallInt | None = None
+    disk_free_mb: SmallInt | None = None
+
+
+class HeartbeatAck(BaseModel):
+    server_time: datetime
+    clock_skew_ms: int
+
+
+# -- keys, revocations, invitations ---------------------------------------------------------
+
+
+class KeyOut(BaseModel):
+    key_id: str
+    algorithm: str
+    public_key: str = Field(description="raw Ed25519 public key, base64url without padding")
+    created_at: datetime
+    retired_at: datetime | None
+    accept_until: datetime | None
+
+
+class KeysOut(BaseModel):
+    keys: list[KeyOut]
+
+
+class RevocationOut(BaseModel):
+    pass_id: str
+    revoked_at: datetime
+    valid_until: datetime
+
+
+class RevocationsOut(BaseModel):
+    revocations: list[RevocationOut]
+    cursor: int = Field(description="updates cursor this list is current to")
+
+
+class InvitationOut(BaseModel):
+    code: str
+    visitor_name_masked: str
+    host: str
+    valid_from: datetime
+    valid_until: datetime
+    entries_allowed: int
+    entries_left: int
+    usable_now: bool

@@ -1,0 +1,94 @@
+"""The service's own secret keys: the data key that encrypts ID numbers and signing keys, and
+the hash key that turns ID numbers into matchable, non-reversible hashes.
+
+Each comes from the environment when set (every API process of a multi-process deployment must
+share them), else from a file in the data directory that is created on first use with mode 0600:
+
+- ``$CENTRAL_DATA_KEY``    or ``DATA_DIR/keys/data.key``    a Fernet key (urlsafe base64, 32 bytes)
+- ``$CENTRAL_ID_HASH_KEY`` or ``DATA_DIR/keys/id-hash.key`` at least 32 random bytes, urlsafe base64
+
+Losing the data key makes stored ID numbers unreadable; losing the hash key makes the blocklist
+stop matching. Back both up with the database, but never in the same place.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.fernet import Fernet, InvalidToken
+
+
+class SecretsError(Exception):
+    """A key is missing, malformed, or does not decrypt what it should."""
+
+
+def _load_or_create(env: str, path: Path, make: bytes) -> bytes:
+    value = os.environ.get(env)
+    if value:
+        return value.strip().encode("ascii", "replace")
+    try:
+        return path.read_bytes().strip()
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        raise SecretsError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_bytes().strip()  # another process created it first
+    except OSError as exc:
+        raise SecretsError(f"cannot create {path}: {exc.strerror}") from None
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(make + b"\n")
+    return make
+
+
+@dataclass(frozen=True)
+class Secrets:
+    fernet: Fernet
+    hash_key: bytes
+
+    @classmethod
+    def load(cls, data_dir: Path) -> Secrets:
+        keys = data_dir / "keys"
+        data = _load_or_create("CENTRAL_DATA_KEY", keys / "data.key", Fernet.generate_key())
+        try:
+            fernet = Fernet(data)
+        except (ValueError, binascii.Error):
+            raise SecretsError(
+                "the data key ($CENTRAL_DATA_KEY or keys/data.key) is not a Fernet key"
+            ) from None
+        raw_hash = _load_or_create(
+            "CENTRAL_ID_HASH_KEY", keys / "id-hash.key", base64.urlsafe_b64encode(secrets.token_bytes(32))
+        )
+        try:
+            hash_key = base64.urlsafe_b64decode(raw_hash)
+        except (ValueError, binascii.Error):
+            raise SecretsError(
+                "the ID hash key ($CENTRAL_ID_HASH_KEY or keys/id-hash.key) is not urlsafe base64"
+            ) from None
+        if len(hash_key) < 32:
+            raise SecretsError("the ID hash key must be at least 32 bytes")
+        return cls(fernet=fernet, hash_key=hash_key)
+
+    def encrypt(self, plain: bytes) -> bytes:
+        return self.fernet.encrypt(plain)
+
+    def decrypt(self, token: bytes) -> bytes:
+        try:
+            return self.fernet.decrypt(token)
+        except InvalidToken:
+            raise SecretsError("stored data does not decrypt with the current data key") from None
+
+    def keyed_hash(self, domain: str, value: str) -> str:
+        """HMAC-SHA256 under the hash key; `domain` keeps hashes of different kinds apart."""
+        msg = domain.encode() + b"\x00" + value.encode("utf-8", "surrogatepass")
+        return hmac.new(self.hash_key, msg, hashlib.sha256).hexdigest()

@@ -1,0 +1,123 @@
+"""Invitations: a receptionist invites a named visitor for a host and a time window; the signed
+QR text goes to the visitor, who scans it at the kiosk and gets a pass without waiting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from ..context import Central
+from ..errors import Invalid, NotFound
+from ..models import Invitation, User, utcnow
+from ..passfmt import InvitationClaims, new_invitation_code
+
+MAX_WINDOW = timedelta(days=31)
+
+
+@dataclass(frozen=True)
+class InvitationView:
+    id: int
+    code: str
+    visitor_name: str
+    host: str
+    valid_from: datetime
+    valid_until: datetime
+    entries_allowed: int
+    used_count: int
+    revoked: bool
+    qr_text: str
+
+    @property
+    def usable(self) -> bool:
+        return not self.revoked and self.used_count < self.entries_allowed
+
+
+def _view(i: Invitation) -> InvitationView:
+    return InvitationView(
+        id=i.id,
+        code=i.code,
+        visitor_name=i.visitor_name,
+        host=i.host,
+        valid_from=i.valid_from,
+        valid_until=i.valid_until,
+        entries_allowed=i.entries_allowed,
+        used_count=i.used_count,
+        revoked=i.revoked_at is not None,
+        qr_text=i.qr_text,
+    )
+
+
+def create(
+    central: Central,
+    user: User | None,
+    visitor_name: str,
+    host: str,
+    valid_from: datetime,
+    valid_until: datetime,
+    entries_allowed: int = 1,
+) -> InvitationView:
+    visitor_name, host = visitor_name.strip(), host.strip()
+    if not 1 <= len(visitor_name) <= 100 or not 1 <= len(host) <= 100:
+        raise Invalid("visitor name and host must be 1 to 100 characters")
+    if valid_from.tzinfo is None or valid_until.tzinfo is None:
+        raise Invalid("times must carry a time zone")
+    if not valid_from < valid_until or valid_until - valid_from > MAX_WINDOW:
+        raise Invalid("the window must end after it starts and last at most 31 days")
+    if valid_until <= utcnow():
+        raise Invalid("the window is over already")
+    if not 1 <= entries_allowed <= 50:
+        raise Invalid("entries allowed must be 1 to 50")
+    now = utcnow()
+    with central.db.writing() as s:
+        code = new_invitation_code()
+        text = central.signer.sign_invitation(
+            s,
+            InvitationClaims(
+                code=code, valid_from=valid_from, valid_until=valid_until, entries=entries_allowed
+            ),
+            now,
+        )
+        inv = Invitation(
+            code=code,
+            visitor_name=visitor_name,
+            host=host,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            entries_allowed=entries_allowed,
+            qr_text=text,
+            created_by=user.id if user else None,
+            created_at=now,
+        )
+        s.add(inv)
+        s.flush()
+        return _view(inv)
+
+
+def lookup(central: Central, code: str) -> InvitationView:
+    with central.db.reading() as s:
+        inv = s.execute(
+            select(Invitation).where(Invitation.code == code.strip().upper())
+        ).scalar_one_or_none()
+        if inv is None:
+            raise NotFound("no such invitation")
+        return _view(inv)
+
+
+def revoke(central: Central, invitation_id: int) -> None:
+    with central.db.writing() as s:
+        inv = s.get(Invitation, invitation_id)
+        if inv is None:
+            raise NotFound("no such invitation")
+        inv.revoked_at = inv.revoked_at or utcnow()
+
+
+def listing(central: Central, include_past: bool = False, limit: int = 200) -> list[InvitationView]:
+    with central.db.reading() as s:
+        stmt = select(Invitation)
+        if not include_past:
+            stmt = stmt.where(Invitation.valid_until > utcnow(), Invitation.revoked_at.is_(None))
+        return [
+            _view(i) for i in s.execute(stmt.order_by(Invitation.valid_from.desc()).limit(limit)).scalars()
+        ]

@@ -1,0 +1,79 @@
+"""Resolve where the central service keeps its data and how long it keeps it.
+
+Precedence for every command: an explicit flag, else an environment variable, else the default.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+DEFAULT_DATA_DIR = Path("/var/lib/lobby-central")
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8600
+
+
+class SettingsError(Exception):
+    """An environment variable or flag has a value the service cannot use."""
+
+
+def _env_seconds(name: str, default: timedelta) -> timedelta:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"${name} must be a number of seconds, got {raw!r}") from None
+    if not 0 < value <= 10 * 365 * 86400:
+        raise SettingsError(f"${name} must be between 0 and ten years in seconds, got {raw!r}")
+    return timedelta(seconds=value)
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    data_dir: Path
+    # A visitor waiting at the kiosk is told to see reception after this long without a decision.
+    pending_ttl: timedelta = timedelta(minutes=10)
+    # Visitors' personal fields are purged this long after their visit ends.
+    retention: timedelta = timedelta(days=30)
+    # Deleted members stay as tombstones in the feed this long; older cursors must resync fully.
+    tombstone_retention: timedelta = timedelta(days=90)
+    # Default validity of a visitor pass from its approval.
+    pass_validity: timedelta = timedelta(hours=4)
+    # Facilities a visitor pass admits to unless the receptionist says otherwise.
+    visitor_facilities: tuple[str, ...] = ("lobby",)
+    # A signing key signs passes for this long before a fresh one takes over.
+    key_rotation: timedelta = timedelta(days=30)
+    # How often the serve process runs its housekeeping (expiry) and retention jobs.
+    housekeeping_interval: timedelta = timedelta(seconds=5)
+    retention_interval: timedelta = timedelta(hours=1)
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def resolve(database_url: str | None = None, data_dir: str | os.PathLike[str] | None = None) -> Settings:
+    """Build settings from flags (may be None) and the environment."""
+    dir_path = Path(data_dir or os.environ.get("CENTRAL_DATA_DIR") or DEFAULT_DATA_DIR)
+    url = database_url or os.environ.get("CENTRAL_DATABASE_URL") or f"sqlite:///{dir_path / 'central.db'}"
+    if not (url.startswith("sqlite") or url.startswith("postgresql")):
+        raise SettingsError(
+            f"unsupported database URL scheme in {url.split(':', 1)[0]!r}: "
+            "use sqlite:///PATH or postgresql+psycopg://..."
+        )
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        # Plain postgresql:// would make SQLAlchemy look for psycopg2; we ship psycopg 3.
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    return Settings(
+        database_url=url,
+        data_dir=dir_path,
+        pending_ttl=_env_seconds("CENTRAL_PENDING_TTL_S", timedelta(minutes=10)),
+        retention=_env_seconds("CENTRAL_RETENTION_S", timedelta(days=30)),
+        pass_validity=_env_seconds("CENTRAL_PASS_VALIDITY_S", timedelta(hours=4)),
+    )

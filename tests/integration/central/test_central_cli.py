@@ -1,0 +1,89 @@
+"""The `central` console script end to end: users, kiosks, members import, serve."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import requests
+
+from tests.fixtures.central import VENV_BIN, free_port, wait_until
+
+CSV = (
+    "member_no,name,card_uid,facilities,valid_from,valid_until,status,visits_remaining\n"
+    "M001,张三,04:A1:B2:C3,gym|pool,2026-01-01,2026-12-31,active,\n"
+    "M002,Li Si,04A1B2C4,gym,2026-01-01,2026-12-31,frozen,10\n"
+    "M003,Bad Date,04A1B2C5,gym,2026-13-01,2026-12-31,active,\n"
+)
+
+
+def test_users_add_reads_password_from_stdin_and_rejects_duplicates(run_central_cli) -> None:
+    r = run_central_cli("users", "add", "alice", "--role", "receptionist", stdin="long enough pw\n")
+    assert r.returncode == 0, r.stderr
+    again = run_central_cli("users", "add", "alice", "--role", "admin", stdin="long enough pw\n")
+    assert again.returncode == 2 and "exists already" in again.stderr
+    short = run_central_cli("users", "add", "bob", "--role", "admin", stdin="short\n")
+    assert short.returncode == 2 and "8 to 256" in short.stderr
+    bad_role = run_central_cli("users", "add", "carol", "--role", "janitor", stdin="long enough pw\n")
+    assert bad_role.returncode == 2
+
+
+def test_members_import_reports_bad_rows_by_line(run_central_cli, tmp_path: Path) -> None:
+    f = tmp_path / "m.csv"
+    f.write_text(CSV, encoding="utf-8")
+    r = run_central_cli("members", "import", str(f))
+    assert r.returncode == 1
+    assert "line 4" in r.stderr
+    assert "2 added" in r.stdout and "1 rows refused" in r.stdout
+    missing = run_central_cli("members", "import", str(tmp_path / "nope.csv"))
+    assert missing.returncode == 2 and "nope.csv" in missing.stderr
+
+
+def test_serve_enroll_and_prompt_shutdown_with_a_waiting_long_poll(run_central_cli, tmp_path: Path) -> None:
+    add = run_central_cli("kiosks", "add", "Front desk")
+    assert add.returncode == 0, add.stderr
+    code = add.stdout.strip().splitlines()[-1]
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CENTRAL_")}
+    env["CENTRAL_DATA_DIR"] = str(tmp_path / "cli-data")
+    proc = subprocess.Popen([str(VENV_BIN / "central"), "serve", "--port", str(port)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+
+        def up() -> bool:
+            try:
+                return requests.get(base + "/healthz", timeout=1).status_code == 200
+            except requests.ConnectionError:
+                return proc.poll() is not None
+
+        wait_until(up, 30, "central serve to answer")
+        assert proc.poll() is None
+        token = requests.post(base + "/api/v1/enroll", json={"code": code}, timeout=5).json()["token"]
+        assert requests.get(base + "/openapi.json", timeout=5).json()["paths"]["/api/v1/updates"]
+
+        import threading
+
+        result: dict[str, object] = {}
+
+        def poll() -> None:
+            r = requests.get(base + "/api/v1/updates", params={"wait": 30},
+                             headers={"Authorization": f"Bearer {token}"}, timeout=40)
+            result["status"] = r.status_code
+
+        t = threading.Thread(target=poll)
+        t.start()
+        time.sleep(0.5)  # let the poll reach the server: the point is that it is waiting
+        proc.send_signal(signal.SIGTERM)
+        # A 30 s poll must not hold the shutdown: uvicorn's own grace period is 5 s.
+        proc.wait(timeout=4)
+        t.join(timeout=5)
+        assert result.get("status") == 200
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        out = proc.stdout.read() if proc.stdout else ""
+    assert "Traceback" not in out, out
