@@ -1,0 +1,121 @@
+"""`kiosk run [--headless] [--demo]`: run the member entrance until SIGTERM/SIGINT.
+
+Headless runs the entrance pipeline with no screen and logs one line per decision (member
+number and reason, never a name or a card UID next to one). The touchscreen UI is not part
+of this build yet, so without --headless the kiosk says so and runs headless. --demo uses
+sim:// devices (the card reader takes `tap UID` on a control socket) and demo members in a
+fresh temporary data_dir. SIGTERM stops cleanly: reader stopped, every relay off.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import signal
+import sys
+import tempfile
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+
+import devices
+from kiosk import config
+from kiosk.bootstrap import Kiosk, build
+from kiosk.members_csv import COLUMNS, parse_csv
+from kiosk.store import Store, StoreError
+
+log = logging.getLogger("kiosk.run")
+
+# Demo members: one per thing a member can be told (see `kiosk run --demo` output).
+DEMO_MEMBERS = [
+    ("D001", "张小明", "04A1B2C3", "gym|pool", "2020-01-01", "2099-12-31", "active", ""),
+    ("D002", "李华", "04A1B2C4", "gym", "2020-01-01", "2099-12-31", "active", "3"),
+    ("D003", "王芳", "04A1B2C5", "gym", "2020-01-01", "2024-12-31", "active", ""),
+    ("D004", "Jane Smith", "04A1B2C6", "gym", "2020-01-01", "2099-12-31", "frozen", ""),
+    ("D005", "陈伟", "04A1B2C7", "gym", "2020-01-01", "2099-12-31", "active", "0"),
+    ("D006", "赵敏", "04A1B2C8", "pool", "2020-01-01", "2099-12-31", "active", ""),
+]
+
+
+def setup_logging(level: str) -> None:
+    logging.basicConfig(level=getattr(logging, level), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
+
+
+def demo_config(base: config.Config) -> config.Config:
+    data_dir = Path(tempfile.mkdtemp(prefix="lobby-kiosk-demo-"))
+    sock = data_dir / "card.sock"
+    cfg = dataclasses.replace(
+        base,
+        kiosk=dataclasses.replace(base.kiosk, data_dir=str(data_dir)),
+        devices=dataclasses.replace(base.devices, card_reader=f"sim://?name=gate&control={sock}",
+                                    relay="sim://?name=gate"),
+        lockers=dataclasses.replace(base.lockers, relay=""),
+    )
+    store = Store.open(data_dir)
+    try:
+        rows = "\n".join(",".join(r) for r in DEMO_MEMBERS)
+        parsed = parse_csv(f"{','.join(COLUMNS)}\n{rows}\n".encode())
+        with store.write() as tx:
+            tx.import_members(parsed.members, datetime.now(UTC))
+    finally:
+        store.close()
+    print(f"demo: data in {data_dir}; tap a card with\n"
+          f"  echo 'tap 04A1B2C3' | socat - UNIX-SENDTO:{sock}\n"
+          "demo cards: 04A1B2C3 valid, 04A1B2C4 3 visits, 04A1B2C5 expired, 04A1B2C6 frozen, "
+          "04A1B2C7 no visits left, 04A1B2C8 pool only, anything else unknown", flush=True)
+    return cfg
+
+
+def serve(kiosk: Kiosk, stop: threading.Event) -> None:
+    kiosk.start()
+    cfg = kiosk.config
+    log.info("ready: facility=%s direction=%s reader=%s relay=%s", cfg.kiosk.facility,
+             cfg.kiosk.direction, cfg.devices.card_reader, cfg.devices.relay)
+    last: dict[str, str] = {}
+    # Waiting with a timeout keeps the main thread responsive to signals, and the wake-ups
+    # double as a health watch: a device going down or coming back is logged once.
+    while not stop.wait(1.0):
+        for name, health in kiosk.health().items():
+            text = str(health)
+            prev = last.get(name)
+            if text != prev and (prev is not None or not health.is_ok):
+                (log.info if health.is_ok else log.warning)("device %s: %s", name, text)
+            last[name] = text
+
+
+def main(args: argparse.Namespace) -> int:
+    try:
+        cfg = config.load(args.config) if (args.config or not args.demo) else config.Config()
+    except config.ConfigError as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return 2
+    setup_logging(cfg.log.level)
+    if not args.headless:
+        log.warning("the touchscreen UI is not in this build; running headless")
+    try:
+        if args.demo:
+            cfg = demo_config(cfg)
+        kiosk = build(cfg)
+    except StoreError as exc:
+        log.error("%s", exc)
+        return 2
+    except devices.DeviceError as exc:
+        log.error("cannot open a device: %s", exc)
+        return 1
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        log.info("%s received, stopping", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        serve(kiosk, stop)
+    finally:
+        kiosk.stop()
+        log.info("stopped; all relays off")
+    return 0
