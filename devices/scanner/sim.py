@@ -1,0 +1,215 @@
+"""sim:// QR scanner: a simulated scanner shipped for the demo, tests and technicians.
+
+It behaves like serial:// from the application's side: bytes go through the same line framer
+(CR/LF/CRLF, noise and over-long lines dropped) and scans arrive on the scanner's own thread
+through the same delivery code, with the same health states.
+
+URL parameters:
+- `name=gate`: on start() the scanner registers in devices.simhub under ("scanner", "gate")
+  (default "default"); then `simhub.get("scanner", "gate").scan("V1:...")`.
+- `control=/run/lobby-kiosk/scanner.sock`: a UNIX datagram socket accepting the lines
+  `scan TEXT`, `unplug`, `replug`, `health`, so another process (the demo) can scan
+  (client: devices.card.sim_control.send_command, or `socat - UNIX-SENDTO:PATH`).
+- `max_line=512`: as for serial://.
+- `fail=absent`: no scanner is there (health down "scanner not found", scans are ignored),
+  as serial:// reports a missing port.
+- `fail=unplug_after:N`: after N scans the scanner is unplugged (health down "scanner
+  unplugged", scans ignored) until replug(); `unplug_after:0` starts unplugged.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+
+from devices import simhub
+from devices.card.sim_control import ControlSocket, check_path
+from devices.errors import DeviceConfigError, DeviceError
+from devices.events import Scan
+from devices.health import Health
+from devices.url import DeviceURL
+
+from .core import LineScanner, max_line_from
+from .serial_scanner import UNPLUGGED
+
+log = logging.getLogger(__name__)
+
+KIND = "scanner"
+_RESET = object()  # queue marker: the scanner was unplugged, drop any partial line
+
+
+class SimScanner(LineScanner):
+    def __init__(
+        self,
+        url: str = "sim://",
+        *,
+        name: str = "default",
+        max_line: int = 512,
+        absent: bool = False,
+        unplug_after: int | None = None,
+        control: str | None = None,
+    ) -> None:
+        super().__init__(url, max_line)
+        self.name = name
+        self.where = f"sim scanner {name!r}"
+        self.absent = absent
+        self.control_path = control
+        self.scans_sent = 0
+        self._unplug_after = unplug_after
+        self._plugged = unplug_after != 0
+        self._lock = threading.Lock()
+        self._started = False
+        self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._control: ControlSocket | None = None
+
+    # -- Scanner API --------------------------------------------------------------------------
+    def start(self, on_scan: Callable[[Scan], None]) -> None:
+        self._check_callback(on_scan)
+        with self._lock:
+            if self._started:
+                raise DeviceError(f"{self.where}: already started")
+            try:
+                other = simhub.get(KIND, self.name)
+            except LookupError:
+                other = None
+            if other is not None and other is not self:
+                raise DeviceConfigError(f"{self.url}: a sim scanner named {self.name!r} is already running")
+            if self.control_path is not None:
+                self._control = ControlSocket(self.control_path, self.handle_command)
+            self._on_scan = on_scan
+            self._queue = queue.SimpleQueue()
+            self._thread = threading.Thread(
+                target=self._dispatch, name=f"sim-scanner:{self.name}", daemon=True
+            )
+            self._thread.start()
+            self._started = True
+            simhub.register(KIND, self.name, self)
+            self._set_health(self._state())
+
+    def stop(self) -> None:
+        with self._lock:
+            if not self._started:
+                return
+            self._started = False
+            simhub.unregister(KIND, self.name, self)
+            control, self._control = self._control, None
+            thread, self._thread = self._thread, None
+            self._queue.put(None)
+        if control is not None:
+            control.close()
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=5)
+        self._set_health(Health.down("stopped"))
+
+    def _state(self) -> Health:
+        if self.absent:
+            return Health.down(f"scanner not found: {self.where} (simulated absent)")
+        if not self._plugged:
+            return Health.down(UNPLUGGED)
+        return Health.ok(f"reading {self.where}")
+
+    # -- what a test, the demo or a technician does with the simulated scanner --------------
+    def feed(self, data: bytes) -> bool:
+        """Raw bytes as the scanner would send them; False if nobody is reading."""
+        if not isinstance(data, bytes | bytearray):
+            raise TypeError(f"feed() takes bytes, not {type(data).__name__}")
+        with self._lock:
+            if not self._started or self.absent or not self._plugged:
+                return False
+            self._queue.put(bytes(data))
+            return True
+
+    def scan(self, text: str) -> bool:
+        """One code scanned: the text and a CR, as a serial scanner sends it."""
+        if not isinstance(text, str):
+            raise TypeError(f"scan() takes text, not {type(text).__name__}")
+        if not self.feed(text.encode("utf-8", errors="surrogatepass") + b"\r"):
+            return False
+        with self._lock:
+            self.scans_sent += 1
+            if self._unplug_after and self.scans_sent >= self._unplug_after:
+                self._unplug_after = None  # fires once
+                self._unplug_locked()
+        return True
+
+    def unplug(self) -> None:
+        with self._lock:
+            self._unplug_locked()
+
+    def _unplug_locked(self) -> None:
+        self._plugged = False
+        self._queue.put(_RESET)
+        if self._started:
+            self._set_health(self._state())
+
+    def replug(self) -> None:
+        with self._lock:
+            self._plugged = True
+            if self._started:
+                self._set_health(self._state())
+
+    def handle_command(self, line: str) -> str:
+        """One control-socket line -> reply ("ok", "ignored: ...", or "error: ...")."""
+        verb, _, rest = line.partition(" ")
+        if verb == "scan":
+            if not rest:
+                return "error: usage: scan TEXT"
+            return "ok" if self.scan(rest) else f"ignored: {self.health().reason}"
+        if rest:
+            return f"error: {verb} takes no arguments"
+        if verb == "unplug":
+            self.unplug()
+        elif verb == "replug":
+            self.replug()
+        elif verb == "health":
+            return str(self.health())
+        else:
+            return "error: unknown command; use scan, unplug, replug or health"
+        return "ok"
+
+    def _dispatch(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            if item is _RESET:
+                self._framer.reset()
+            elif isinstance(item, bytes):
+                self._deliver(item)
+
+
+def _parse_fail(url: DeviceURL) -> tuple[bool, int | None]:
+    fail = url.get_str("fail")
+    if fail is None:
+        return False, None
+    if fail == "absent":
+        return True, None
+    kind, sep, count = fail.partition(":")
+    if kind == "unplug_after" and sep and count.isdigit():
+        return False, int(count)
+    raise DeviceConfigError(f"{url.raw}: fail={fail!r} is not a scanner fault; use absent or unplug_after:N")
+
+
+def open_device(url: DeviceURL) -> SimScanner:
+    url.check_params({"name", "fail", "control", "max_line"})
+    name = url.get_str("name", "default") or ""
+    if not name.strip():
+        raise DeviceConfigError(f"{url.raw}: parameter name must not be empty")
+    absent, unplug_after = _parse_fail(url)
+    control = url.get_str("control")
+    if control is not None:
+        try:
+            check_path(control)
+        except DeviceConfigError as exc:
+            raise DeviceConfigError(f"{url.raw}: parameter control=: {exc}") from None
+    return SimScanner(
+        url.raw,
+        name=name,
+        max_line=max_line_from(url),
+        absent=absent,
+        unplug_after=unplug_after,
+        control=control,
+    )
