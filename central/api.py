@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from . import identity
 from .context import Central
-from .errors import NotFound, Unauthorized
+from .errors import Unauthorized
 from .schemas import (
     EnrollRequest,
     EnrollResponse,
@@ -30,14 +30,14 @@ from .schemas import (
     KeysOut,
     MembersPage,
     PassOut,
-    RevocationOut,
     RevocationsOut,
     UpdateItem,
     UpdatesPage,
     VisitCreate,
     VisitOut,
 )
-from .services import events, invitations, kiosks, members, updates, visits
+from .services import events, invitations, kiosks, members, revocations, updates, visits
+from .signing import FACILITIES
 from .web_auth import get_central
 
 MAX_WAIT_S = 30.0
@@ -230,47 +230,36 @@ def heartbeat(body: Heartbeat, request: Request, central: CentralDep, kiosk: Kio
 
 @router.get("/keys", response_model=KeysOut)
 def keys(central: CentralDep, kiosk: Kiosk) -> KeysOut:
-    """Public keys that passes may be signed with, retired ones until their last pass expires."""
+    """Public keys that passes may be signed with: the active one, and retired ones until the
+    last pass they signed expires."""
     now = datetime.now(UTC)
-    with central.db.writing() as s:
-        central.signer.active(s, now)  # make sure there is one before anything is signed
-        infos = central.signer.public_keys(s, now)
-    return KeysOut(keys=[KeyOut(**i.__dict__) for i in infos])
+    with central.db.writing() as s:  # writing: the first call makes the first key
+        published = central.signer.published(s, now)
+    return KeysOut(keys=[KeyOut(**k) for k in published], facilities=FACILITIES.to_list())
 
 
 @router.get("/revocations", response_model=RevocationsOut)
 def revocation_list(central: CentralDep, kiosk: Kiosk) -> RevocationsOut:
-    """Revoked passes that have not expired yet, and the updates cursor this list is current to."""
-    with central.db.reading() as s:
-        cursor = updates.latest(s)
-    rows = visits.revocations(central)
-    return RevocationsOut(
-        revocations=[
-            RevocationOut(pass_id=r.pass_id, revoked_at=r.revoked_at, valid_until=r.valid_until) for r in rows
-        ],
-        cursor=cursor,
-    )
+    """Withdrawn passes and invitations not yet expired (central.passes.RevocationList.from_dict
+    reads this body), and the updates cursor it is current to."""
+    return RevocationsOut(**revocations.current(central))
 
 
-@router.get("/invitations/{code}", response_model=InvitationOut, responses={404: {"model": ErrorBody}})
+@router.get(
+    "/invitations/{invitation_id}", response_model=InvitationOut, responses={404: {"model": ErrorBody}}
+)
 def invitation(
-    code: Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9]+$")],
-    central: CentralDep,
-    kiosk: Kiosk,
+    invitation_id: Annotated[int, Path(ge=1, le=2**32 - 1)], central: CentralDep, kiosk: Kiosk
 ) -> InvitationOut:
-    """An invitation by the code in its QR: whom it is for (masked) and whether it admits now."""
-    try:
-        inv = invitations.lookup(central, code)
-    except NotFound:
-        raise
-    now = datetime.now(UTC)
+    """An invitation by the id in its QR: whom it is for (masked) and whether it admits now."""
+    inv = invitations.lookup(central, invitation_id)
     return InvitationOut(
-        code=inv.code,
+        invitation_id=inv.id,
         visitor_name_masked=identity.mask_name(inv.visitor_name),
         host=inv.host,
         valid_from=inv.valid_from,
         valid_until=inv.valid_until,
         entries_allowed=inv.entries_allowed,
         entries_left=max(0, inv.entries_allowed - inv.used_count),
-        usable_now=inv.usable and inv.valid_from <= now <= inv.valid_until,
+        usable_now=inv.usable_at(datetime.now(UTC)),
     )

@@ -137,7 +137,7 @@ class AccessEvent(Base):
     kind: Mapped[str] = mapped_column(String(32))
     facility: Mapped[str | None] = mapped_column(String(32))
     member_no: Mapped[str | None] = mapped_column(String(32))
-    pass_id: Mapped[str | None] = mapped_column(String(64))
+    pass_id: Mapped[int | None] = mapped_column(BigInteger)
     visit_id: Mapped[int | None] = mapped_column(Integer)
     outcome: Mapped[str | None] = mapped_column(String(32))
     reason: Mapped[str | None] = mapped_column(String(64))
@@ -146,7 +146,6 @@ class AccessEvent(Base):
 class Invitation(Base):
     __tablename__ = "invitations"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    code: Mapped[str] = mapped_column(String(32), unique=True)
     visitor_name: Mapped[str] = mapped_column(String(100))  # personal
     host: Mapped[str] = mapped_column(String(100))
     valid_from: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -187,7 +186,7 @@ class Visit(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     deny_reason: Mapped[str | None] = mapped_column(String(200))
-    pass_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    pass_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)  # u32 in the signed pass
     pass_text: Mapped[str | None] = mapped_column(Text)
     pass_valid_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
     pass_valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -201,11 +200,16 @@ class Visit(Base):
 
 
 class Revocation(Base):
+    """A withdrawn pass or invitation (separate id spaces, as in central.passes.RevocationList)."""
+
     __tablename__ = "revocations"
-    pass_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    __table_args__ = (UniqueConstraint("kind", "ref_id", name="uq_revocations_kind_ref"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "pass" | "invitation"
+    ref_id: Mapped[int] = mapped_column(BigInteger)
     visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id", ondelete="SET NULL"))
     revoked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # After the pass itself expires the entry is useless; the list drops it.
+    # After the code itself expires the entry is useless; the list drops it.
     valid_until: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     reason: Mapped[str] = mapped_column(String(200), default="")
 
@@ -238,8 +242,9 @@ class SigningKey(Base):
     """Pass-signing keys in the database, so every API process signs with the same ring."""
 
     __tablename__ = "signing_keys"
-    key_id: Mapped[str] = mapped_column(String(16), primary_key=True)
-    private_key_enc: Mapped[bytes] = mapped_column(LargeBinary)  # encrypted with the data key
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key_id: Mapped[int] = mapped_column(Integer, index=True)  # 1 byte in the pass; reused over years
+    private_key_enc: Mapped[bytes] = mapped_column(LargeBinary)  # raw key encrypted with the data key
     public_key: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

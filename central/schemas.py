@@ -17,6 +17,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PlainSerializer,
     StringConstraints,
 )
 
@@ -39,13 +40,11 @@ def Text(max_length: int, min_length: int = 0, pattern: str | None = None) -> An
     ]
 
 
-def _uuid_text(v: uuid.UUID) -> str:
-    return str(v)
-
-
-Uuid = Annotated[uuid.UUID, AfterValidator(_uuid_text)]
+# Validated as a UUID, handed to the services as its canonical text.
+Uuid = Annotated[uuid.UUID, PlainSerializer(str, return_type=str)]
 Slug = Text(32, 1, r"^[a-z0-9][a-z0-9_-]*$")
 SmallInt = Annotated[int, Field(ge=0, le=2_000_000_000)]
+U32 = Annotated[int, Field(ge=0, le=2**32 - 1)]
 
 
 class Strict(BaseModel):
@@ -107,7 +106,7 @@ class EventItem(Strict):
     kind: Slug
     facility: Slug | None = None
     member_no: Text(32) | None = None
-    pass_id: Text(64) | None = None
+    pass_id: U32 | None = None
     visit_id: Annotated[int, Field(ge=1, le=2_000_000_000)] | None = None
     outcome: Text(32) | None = None
     reason: Text(64) | None = None
@@ -134,16 +133,18 @@ class VisitCreate(Strict):
     host: Text(100, 1)
     purpose: Text(100, 1)
     party_size: Annotated[int, Field(ge=1, le=20)] = 1
-    invitation_code: Text(32, 1, r"^[A-Za-z0-9]+$") | None = None
+    invitation_id: Annotated[int, Field(ge=1, le=2**32 - 1)] | None = Field(
+        default=None, description="from a scanned invitation QR: approved at once if the invitation is usable"
+    )
 
 
 class PassOut(BaseModel):
-    pass_id: str
+    pass_id: int
     text: str = Field(description="QR payload to print; verifies with a key from /api/v1/keys")
     valid_from: datetime
     valid_until: datetime
     facilities: list[str]
-    entries: int
+    entries: int | None = Field(description="entries allowed; null = unlimited")
 
 
 class VisitOut(BaseModel):
@@ -202,31 +203,25 @@ class HeartbeatAck(BaseModel):
 
 
 class KeyOut(BaseModel):
-    key_id: str
-    algorithm: str
-    public_key: str = Field(description="raw Ed25519 public key, base64url without padding")
-    created_at: datetime
-    retired_at: datetime | None
-    accept_until: datetime | None
+    key_id: int = Field(description="the key id byte in a pass")
+    alg: Literal["Ed25519"]
+    public_key: str = Field(description="raw Ed25519 public key, standard base64")
+    retire_after: datetime | None = Field(description="null: the signing key; else trusted until then")
 
 
 class KeysOut(BaseModel):
-    keys: list[KeyOut]
-
-
-class RevocationOut(BaseModel):
-    pass_id: str
-    revoked_at: datetime
-    valid_until: datetime
+    keys: list[KeyOut] = Field(description="central.passes.TrustedKeys.from_published(keys)")
+    facilities: list[str] = Field(description="the facility table of pass masks (FacilityTable.from_list)")
 
 
 class RevocationsOut(BaseModel):
-    revocations: list[RevocationOut]
-    cursor: int = Field(description="updates cursor this list is current to")
+    pass_ids: list[int]
+    invitation_ids: list[int]
+    cursor: int = Field(description="the updates cursor this list is current to: long-poll from here")
 
 
 class InvitationOut(BaseModel):
-    code: str
+    invitation_id: int
     visitor_name_masked: str
     host: str
     valid_from: datetime

@@ -1,74 +1,78 @@
-"""Sign visitor passes and invitations with the service's Ed25519 key ring, kept in the database.
+"""Keep the pass-signing key ring in the database and sign with central.passes.
 
-The ring: one active key signs; `rotate()` retires it and makes a fresh one. A retired key is
-still published (GET /api/v1/keys) until the last pass it signed expires, so rotation never
-invalidates a pass already printed. The compact QR wire format lives in central/passes/; this
-module only chooses keys and stores them (private halves encrypted with the data key).
+One active key signs; `rotate()` retires it and makes a fresh one. A retired key is still
+published (GET /api/v1/keys, `retire_after`) until the last code it signed expires, so
+rotation never invalidates a pass already printed. Keys live in the database (private halves
+encrypted with the data key) so every API process signs with the same ring; each process
+rebuilds a central.passes.KeyRing from the rows when it signs.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-from dataclasses import dataclass
+import secrets
 from datetime import datetime, timedelta
+from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from . import passfmt
-from .models import SigningKey
+from . import passes
+from .models import SigningKey as KeyRow
+from .passes.keys import private_key_from_raw, private_key_to_raw, public_key_to_raw
 from .secrets_store import Secrets
 
-PassClaims = passfmt.PassClaims
-InvitationClaims = passfmt.InvitationClaims
-SignatureError = passfmt.PassFormatError
+FACILITIES = passes.DEFAULT_FACILITIES
+U32_MAX = 2**32 - 1
 
 
-@dataclass(frozen=True)
-class PublicKeyInfo:
-    key_id: str
-    algorithm: str
-    public_key: str  # raw 32 bytes, urlsafe base64 without padding
-    created_at: datetime
-    retired_at: datetime | None
-    accept_until: datetime | None
-
-
-def _key_id(public_raw: bytes) -> str:
-    # Short and QR-alphanumeric: 5 bytes of the key's digest in base32.
-    return base64.b32encode(hashlib.sha256(public_raw).digest()[:5]).decode()
+def new_code_id() -> int:
+    """A random id for a pass (u32 on the wire); callers check it is unused."""
+    return secrets.randbelow(U32_MAX) + 1
 
 
 class Signer:
-    def __init__(self, secrets: Secrets, rotation: timedelta) -> None:
-        self._secrets = secrets
+    def __init__(self, secrets_: Secrets, rotation: timedelta) -> None:
+        self._secrets = secrets_
         self._rotation = rotation
-        self._private: dict[str, Ed25519PrivateKey] = {}
+        self._private: dict[int, passes.SigningKey] = {}  # by row id; keys never change
 
-    def _create(self, session: Session, now: datetime) -> SigningKey:
-        key = Ed25519PrivateKey.generate()
-        raw_priv = key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
-        raw_pub = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-        row = SigningKey(
-            key_id=_key_id(raw_pub),
-            private_key_enc=self._secrets.encrypt(raw_priv),
-            public_key=raw_pub,
+    # -- the ring ---------------------------------------------------------------------------
+
+    def _published_rows(self, session: Session, now: datetime) -> list[KeyRow]:
+        return list(
+            session.execute(
+                select(KeyRow)
+                .where(or_(KeyRow.retired_at.is_(None), KeyRow.accept_until > now))
+                .order_by(KeyRow.created_at, KeyRow.id)
+            ).scalars()
+        )
+
+    def _create(self, session: Session, now: datetime) -> KeyRow:
+        taken = {r.key_id for r in self._published_rows(session, now)}
+        while True:  # key ids are one byte: never reuse one a kiosk may still trust
+            key = passes.SigningKey(Ed25519PrivateKey.generate(), now)
+            if key.key_id not in taken:
+                break
+        row = KeyRow(
+            key_id=key.key_id,
+            private_key_enc=self._secrets.encrypt(private_key_to_raw(key.private_key)),
+            public_key=public_key_to_raw(key.public_key),
             created_at=now,
         )
         session.add(row)
         session.flush()
+        self._private[row.id] = key
         return row
 
-    def active(self, session: Session, now: datetime) -> SigningKey:
-        """The key that signs now; made (or rotated) on demand."""
+    def active(self, session: Session, now: datetime) -> KeyRow:
+        """The row of the key that signs now; made (or rotated) on demand."""
         row = session.execute(
-            select(SigningKey)
-            .where(SigningKey.retired_at.is_(None))
-            .order_by(SigningKey.created_at.desc())
+            select(KeyRow)
+            .where(KeyRow.retired_at.is_(None))
+            .order_by(KeyRow.created_at.desc(), KeyRow.id.desc())
             .limit(1)
+            .with_for_update()
         ).scalar_one_or_none()
         if row is None:
             return self._create(session, now)
@@ -76,55 +80,54 @@ class Signer:
             return self.rotate(session, now)
         return row
 
-    def rotate(self, session: Session, now: datetime) -> SigningKey:
-        for old in session.execute(select(SigningKey).where(SigningKey.retired_at.is_(None))).scalars():
+    def rotate(self, session: Session, now: datetime) -> KeyRow:
+        for old in session.execute(select(KeyRow).where(KeyRow.retired_at.is_(None))).scalars():
             old.retired_at = now
         return self._create(session, now)
 
-    def _private_key(self, row: SigningKey) -> Ed25519PrivateKey:
-        key = self._private.get(row.key_id)
+    def _key(self, row: KeyRow) -> passes.SigningKey:
+        key = self._private.get(row.id)
         if key is None:
-            key = Ed25519PrivateKey.from_private_bytes(self._secrets.decrypt(row.private_key_enc))
-            self._private[row.key_id] = key
+            key = passes.SigningKey(
+                private_key_from_raw(self._secrets.decrypt(row.private_key_enc)), row.created_at
+            )
+            self._private[row.id] = key
         return key
 
-    def _sign(self, session: Session, now: datetime, valid_until: datetime, payload_for: object) -> str:
+    def ring(self, session: Session, now: datetime) -> passes.KeyRing:
+        """A KeyRing of the active key and every retired key still trusted."""
+        active = self.active(session, now)
+        entries = [
+            (self._key(r), None if r.id == active.id else r.accept_until)
+            for r in self._published_rows(session, now)
+            if r.id == active.id or r.retired_at
+        ]
+        return passes.KeyRing(entries, clock=lambda: now)
+
+    # -- signing ----------------------------------------------------------------------------
+
+    def _note_expiry(self, session: Session, now: datetime, valid_until: datetime) -> None:
         row = self.active(session, now)
         if row.accept_until is None or row.accept_until < valid_until:
             row.accept_until = valid_until
-        return passfmt.encode(payload_for, row.key_id, self._private_key(row))  # type: ignore[arg-type]
 
-    def sign_pass(self, session: Session, claims: PassClaims, now: datetime) -> str:
-        return self._sign(session, now, claims.valid_until, claims)
+    def sign_pass(self, session: Session, claims: passes.PassClaims, now: datetime) -> str:
+        """The QR text of a pass; raises passes.InvalidClaims if it cannot be carried."""
+        ring = self.ring(session, now)
+        text = passes.encode_pass(claims, ring, FACILITIES)
+        # The wire rounds valid_until up to a minute: trust the key until the rounded time.
+        self._note_expiry(session, now, passes.decode_pass(text, ring, FACILITIES).valid_until)
+        return text
 
-    def sign_invitation(self, session: Session, claims: InvitationClaims, now: datetime) -> str:
-        return self._sign(session, now, claims.valid_until, claims)
+    def sign_invitation(self, session: Session, claims: passes.InvitationClaims, now: datetime) -> str:
+        ring = self.ring(session, now)
+        text = passes.encode_invitation(claims, ring)
+        self._note_expiry(session, now, passes.decode_invitation(text, ring).valid_until)
+        return text
 
-    def public_keys(self, session: Session, now: datetime) -> list[PublicKeyInfo]:
-        rows = session.execute(
-            select(SigningKey)
-            .where(or_(SigningKey.retired_at.is_(None), SigningKey.accept_until > now))
-            .order_by(SigningKey.created_at)
-        ).scalars()
-        return [
-            PublicKeyInfo(
-                key_id=r.key_id,
-                algorithm="Ed25519",
-                public_key=base64.urlsafe_b64encode(r.public_key).rstrip(b"=").decode(),
-                created_at=r.created_at,
-                retired_at=r.retired_at,
-                accept_until=r.accept_until,
-            )
-            for r in rows
-        ]
+    def published(self, session: Session, now: datetime) -> list[dict[str, Any]]:
+        """What kiosks get: [{key_id, alg, public_key, retire_after}] (passes.TrustedKeys reads it)."""
+        return self.ring(session, now).published()
 
-    def verifier_keys(self, session: Session, now: datetime) -> dict[str, Ed25519PublicKey]:
-        return {
-            info.key_id: Ed25519PublicKey.from_public_bytes(
-                base64.urlsafe_b64decode(info.public_key + "=" * (-len(info.public_key) % 4))
-            )
-            for info in self.public_keys(session, now)
-        }
-
-    def verify(self, session: Session, text: str, now: datetime) -> PassClaims | InvitationClaims:
-        return passfmt.decode(text, self.verifier_keys(session, now))
+    def verifier(self, session: Session, now: datetime) -> passes.TrustedKeys:
+        return passes.TrustedKeys.from_published(self.published(session, now))

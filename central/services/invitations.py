@@ -1,5 +1,6 @@
 """Invitations: a receptionist invites a named visitor for a host and a time window; the signed
-QR text goes to the visitor, who scans it at the kiosk and gets a pass without waiting."""
+QR text (central.passes invitation: id + window, no personal data) goes to the visitor, who
+scans it at the kiosk and gets a pass without waiting."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from sqlalchemy import select
 from ..context import Central
 from ..errors import Invalid, NotFound
 from ..models import Invitation, User, utcnow
-from ..passfmt import InvitationClaims, new_invitation_code
+from ..passes import InvalidClaims, InvitationClaims
+from . import revocations
 
 MAX_WINDOW = timedelta(days=31)
 
@@ -19,7 +21,6 @@ MAX_WINDOW = timedelta(days=31)
 @dataclass(frozen=True)
 class InvitationView:
     id: int
-    code: str
     visitor_name: str
     host: str
     valid_from: datetime
@@ -33,11 +34,13 @@ class InvitationView:
     def usable(self) -> bool:
         return not self.revoked and self.used_count < self.entries_allowed
 
+    def usable_at(self, now: datetime) -> bool:
+        return self.usable and self.valid_from <= now <= self.valid_until
+
 
 def _view(i: Invitation) -> InvitationView:
     return InvitationView(
         id=i.id,
-        code=i.code,
         visitor_name=i.visitor_name,
         host=i.host,
         valid_from=i.valid_from,
@@ -58,6 +61,7 @@ def create(
     valid_until: datetime,
     entries_allowed: int = 1,
 ) -> InvitationView:
+    """A new invitation with its signed QR text (`qr_text`) for the console to show or send."""
     visitor_name, host = visitor_name.strip(), host.strip()
     if not 1 <= len(visitor_name) <= 100 or not 1 <= len(host) <= 100:
         raise Invalid("visitor name and host must be 1 to 100 characters")
@@ -65,52 +69,50 @@ def create(
         raise Invalid("times must carry a time zone")
     if not valid_from < valid_until or valid_until - valid_from > MAX_WINDOW:
         raise Invalid("the window must end after it starts and last at most 31 days")
-    if valid_until <= utcnow():
+    now = utcnow()
+    if valid_until <= now:
         raise Invalid("the window is over already")
     if not 1 <= entries_allowed <= 50:
         raise Invalid("entries allowed must be 1 to 50")
-    now = utcnow()
     with central.db.writing() as s:
-        code = new_invitation_code()
-        text = central.signer.sign_invitation(
-            s,
-            InvitationClaims(
-                code=code, valid_from=valid_from, valid_until=valid_until, entries=entries_allowed
-            ),
-            now,
-        )
         inv = Invitation(
-            code=code,
             visitor_name=visitor_name,
             host=host,
             valid_from=valid_from,
             valid_until=valid_until,
             entries_allowed=entries_allowed,
-            qr_text=text,
+            qr_text="",
             created_by=user.id if user else None,
             created_at=now,
         )
         s.add(inv)
-        s.flush()
+        s.flush()  # the row id is the invitation id in the QR
+        try:
+            inv.qr_text = central.signer.sign_invitation(
+                s, InvitationClaims(invitation_id=inv.id, valid_from=valid_from, valid_until=valid_until), now
+            )
+        except InvalidClaims as exc:
+            raise Invalid(f"cannot issue this invitation: {exc}") from None
         return _view(inv)
 
 
-def lookup(central: Central, code: str) -> InvitationView:
+def lookup(central: Central, invitation_id: int) -> InvitationView:
     with central.db.reading() as s:
-        inv = s.execute(
-            select(Invitation).where(Invitation.code == code.strip().upper())
-        ).scalar_one_or_none()
+        inv = s.get(Invitation, invitation_id)
         if inv is None:
             raise NotFound("no such invitation")
         return _view(inv)
 
 
-def revoke(central: Central, invitation_id: int) -> None:
+def revoke(central: Central, invitation_id: int, reason: str = "withdrawn by reception") -> None:
+    """Withdraw an invitation; kiosks refuse its QR from the next long-poll on."""
     with central.db.writing() as s:
         inv = s.get(Invitation, invitation_id)
         if inv is None:
             raise NotFound("no such invitation")
-        inv.revoked_at = inv.revoked_at or utcnow()
+        if inv.revoked_at is None:
+            inv.revoked_at = utcnow()
+            revocations.add(central, s, "invitation", inv.id, inv.valid_until, reason)
 
 
 def listing(central: Central, include_past: bool = False, limit: int = 200) -> list[InvitationView]:
@@ -118,6 +120,7 @@ def listing(central: Central, include_past: bool = False, limit: int = 200) -> l
         stmt = select(Invitation)
         if not include_past:
             stmt = stmt.where(Invitation.valid_until > utcnow(), Invitation.revoked_at.is_(None))
-        return [
-            _view(i) for i in s.execute(stmt.order_by(Invitation.valid_from.desc()).limit(limit)).scalars()
-        ]
+        rows = s.execute(
+            stmt.order_by(Invitation.valid_from.desc()).limit(max(1, min(limit, 1000)))
+        ).scalars()
+        return [_view(i) for i in rows]

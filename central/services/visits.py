@@ -11,12 +11,13 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .. import identity
+from .. import identity, passes
 from ..context import Central
 from ..errors import Conflict, Invalid, NotFound
-from ..models import BlocklistEntry, Invitation, Kiosk, Revocation, User, Visit, utcnow
-from ..passfmt import PassClaims, new_pass_id
-from . import updates
+from ..models import BlocklistEntry, Invitation, Kiosk, User, Visit, utcnow
+from ..passes import InvalidClaims, PassClaims
+from ..signing import FACILITIES, new_code_id
+from . import revocations, updates
 
 MAX_PARTY = 20
 FINAL = ("approved", "denied", "expired", "revoked")
@@ -32,17 +33,17 @@ class VisitRequest:
     host: str
     purpose: str
     party_size: int = 1
-    invitation_code: str | None = None
+    invitation_id: int | None = None
 
 
 @dataclass(frozen=True)
 class PassView:
-    pass_id: str
+    pass_id: int
     text: str
     valid_from: datetime
     valid_until: datetime
     facilities: tuple[str, ...]
-    entries: int
+    entries: int | None  # None = unlimited
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ class VisitRow:
     decided_at: datetime | None
     decided_by: str | None
     deny_reason: str | None
-    pass_id: str | None
+    pass_id: int | None
     pass_valid_until: datetime | None
     checked_in_at: datetime | None
     checked_out_at: datetime | None
@@ -146,7 +147,7 @@ def _digest(central: Central, req: VisitRequest, number: str) -> str:
             req.host,
             req.purpose,
             req.party_size,
-            req.invitation_code,
+            req.invitation_id,
         ],
         ensure_ascii=False,
         separators=(",", ":"),
@@ -161,22 +162,35 @@ def _issue_pass(
     now: datetime,
     valid_for: timedelta,
     facilities: tuple[str, ...],
-    entries: int,
+    entries: int | None,
 ) -> None:
-    claims = PassClaims(
-        pass_id=new_pass_id(),
-        visit_id=v.id,
-        valid_from=now,
-        valid_until=now + valid_for,
-        facilities=facilities,
-        entries=entries,
-    )
-    v.pass_text = central.signer.sign_pass(s, claims, now)
-    v.pass_id = claims.pass_id
+    while True:
+        pass_id = new_code_id()
+        if s.execute(select(Visit.id).where(Visit.pass_id == pass_id)).first() is None:
+            break
+    try:
+        text = central.signer.sign_pass(
+            s,
+            PassClaims(
+                pass_id=pass_id,
+                visit_id=v.id,
+                valid_from=now,
+                valid_until=now + valid_for,
+                facilities=frozenset(facilities),
+                entries_allowed=entries,
+            ),
+            now,
+        )
+    except InvalidClaims as exc:
+        raise Invalid(f"cannot issue this pass: {exc}", code="bad_pass") from None
+    # Store what the pass says (its window is rounded to minutes on the wire).
+    claims = passes.decode_pass(text, central.signer.verifier(s, now), FACILITIES)
+    v.pass_text = text
+    v.pass_id = pass_id
     v.pass_valid_from = claims.valid_from
     v.pass_valid_until = claims.valid_until
-    v.pass_facilities = "|".join(facilities)
-    v.pass_entries = entries
+    v.pass_facilities = "|".join(sorted(claims.facilities))
+    v.pass_entries = claims.entries_allowed
     v.status = "approved"
     v.decided_at = now
     v.ends_at = claims.valid_until
@@ -214,7 +228,7 @@ def create_visit(central: Central, kiosk_id: int, req: VisitRequest) -> tuple[Vi
                     ).first()
                     is not None
                 )
-                invitation = _usable_invitation(s, req.invitation_code, now) if req.invitation_code else None
+                invitation = _usable_invitation(s, req.invitation_id, now) if req.invitation_id else None
                 v = Visit(
                     kiosk_id=kiosk_id,
                     client_id=req.client_id,
@@ -256,8 +270,10 @@ def create_visit(central: Central, kiosk_id: int, req: VisitRequest) -> tuple[Vi
     raise Conflict("concurrent requests with this client id", code="client_id_reused")
 
 
-def _usable_invitation(s: Session, code: str, now: datetime) -> Invitation:
-    inv = s.execute(select(Invitation).where(Invitation.code == code.strip().upper())).scalar_one_or_none()
+def _usable_invitation(s: Session, invitation_id: int, now: datetime) -> Invitation:
+    inv = s.execute(
+        select(Invitation).where(Invitation.id == invitation_id).with_for_update()
+    ).scalar_one_or_none()
     if inv is None or inv.revoked_at is not None:
         raise Invalid("invitation not found or withdrawn", code="bad_invitation")
     if not inv.valid_from <= now <= inv.valid_until:
@@ -364,35 +380,10 @@ def revoke_pass(central: Central, visit_id: int, user: User | None, reason: str)
         v = s.execute(select(Visit).where(Visit.id == visit_id).with_for_update()).scalar_one_or_none()
         if v is None:
             raise NotFound("no such visit")
-        if v.status != "approved" or not v.pass_id or not v.pass_valid_until:
+        if v.status != "approved" or v.pass_id is None or v.pass_valid_until is None:
             raise Conflict("only an approved visit's pass can be revoked", code="not_approved")
-        s.add(
-            Revocation(
-                pass_id=v.pass_id,
-                visit_id=v.id,
-                revoked_at=now,
-                valid_until=v.pass_valid_until,
-                reason=reason.strip()[:200],
-            )
-        )
+        revocations.add(central, s, "pass", v.pass_id, v.pass_valid_until, reason, visit_id=v.id)
         v.status, v.ends_at = "revoked", now
-        updates.push(
-            central,
-            s,
-            None,
-            "revocation",
-            {"pass_id": v.pass_id, "valid_until": v.pass_valid_until.isoformat()},
-        )
-
-
-def revocations(central: Central, now: datetime | None = None) -> list[Revocation]:
-    now = now or utcnow()
-    with central.db.reading() as s:
-        return list(
-            s.execute(
-                select(Revocation).where(Revocation.valid_until > now).order_by(Revocation.revoked_at)
-            ).scalars()
-        )
 
 
 def record_passage(s: Session, visit_id: int, kind: str, at: datetime) -> None:

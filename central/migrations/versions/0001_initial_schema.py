@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: (none)
-Create Date: 2026-11-27 05:00:14.036166
+Create Date: 2026-11-27 05:02:35.226777
 """
 
 from __future__ import annotations
@@ -75,14 +75,18 @@ def upgrade() -> None:
 
     op.create_table(
         "signing_keys",
-        sa.Column("key_id", sa.String(length=16), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("key_id", sa.Integer(), nullable=False),
         sa.Column("private_key_enc", sa.LargeBinary(), nullable=False),
         sa.Column("public_key", sa.LargeBinary(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("retired_at", sa.DateTime(), nullable=True),
         sa.Column("accept_until", sa.DateTime(), nullable=True),
-        sa.PrimaryKeyConstraint("key_id"),
+        sa.PrimaryKeyConstraint("id"),
     )
+    with op.batch_alter_table("signing_keys", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_signing_keys_key_id"), ["key_id"], unique=False)
+
     op.create_table(
         "users",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -104,7 +108,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("facility", sa.String(length=32), nullable=True),
         sa.Column("member_no", sa.String(length=32), nullable=True),
-        sa.Column("pass_id", sa.String(length=64), nullable=True),
+        sa.Column("pass_id", sa.BigInteger(), nullable=True),
         sa.Column("visit_id", sa.Integer(), nullable=True),
         sa.Column("outcome", sa.String(length=32), nullable=True),
         sa.Column("reason", sa.String(length=64), nullable=True),
@@ -135,7 +139,6 @@ def upgrade() -> None:
     op.create_table(
         "invitations",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("code", sa.String(length=32), nullable=False),
         sa.Column("visitor_name", sa.String(length=100), nullable=False),
         sa.Column("host", sa.String(length=100), nullable=False),
         sa.Column("valid_from", sa.DateTime(), nullable=False),
@@ -148,7 +151,6 @@ def upgrade() -> None:
         sa.Column("revoked_at", sa.DateTime(), nullable=True),
         sa.ForeignKeyConstraint(["created_by"], ["users.id"], ondelete="SET NULL"),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("code"),
     )
     op.create_table(
         "kiosk_updates",
@@ -200,7 +202,7 @@ def upgrade() -> None:
         sa.Column("decided_at", sa.DateTime(), nullable=True),
         sa.Column("decided_by", sa.Integer(), nullable=True),
         sa.Column("deny_reason", sa.String(length=200), nullable=True),
-        sa.Column("pass_id", sa.String(length=64), nullable=True),
+        sa.Column("pass_id", sa.BigInteger(), nullable=True),
         sa.Column("pass_text", sa.Text(), nullable=True),
         sa.Column("pass_valid_from", sa.DateTime(), nullable=True),
         sa.Column("pass_valid_until", sa.DateTime(), nullable=True),
@@ -225,13 +227,16 @@ def upgrade() -> None:
 
     op.create_table(
         "revocations",
-        sa.Column("pass_id", sa.String(length=64), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("ref_id", sa.BigInteger(), nullable=False),
         sa.Column("visit_id", sa.Integer(), nullable=True),
         sa.Column("revoked_at", sa.DateTime(), nullable=False),
         sa.Column("valid_until", sa.DateTime(), nullable=False),
         sa.Column("reason", sa.String(length=200), nullable=False),
         sa.ForeignKeyConstraint(["visit_id"], ["visits.id"], ondelete="SET NULL"),
-        sa.PrimaryKeyConstraint("pass_id"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("kind", "ref_id", name="uq_revocations_kind_ref"),
     )
     with op.batch_alter_table("revocations", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_revocations_valid_until"), ["valid_until"], unique=False)
@@ -272,6 +277,9 @@ def downgrade() -> None:
 
     op.drop_table("access_events")
     op.drop_table("users")
+    with op.batch_alter_table("signing_keys", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_signing_keys_key_id"))
+
     op.drop_table("signing_keys")
     with op.batch_alter_table("members", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_members_version"))

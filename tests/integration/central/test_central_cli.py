@@ -49,8 +49,13 @@ def test_serve_enroll_and_prompt_shutdown_with_a_waiting_long_poll(run_central_c
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CENTRAL_")}
     env["CENTRAL_DATA_DIR"] = str(tmp_path / "cli-data")
-    proc = subprocess.Popen([str(VENV_BIN / "central"), "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [str(VENV_BIN / "central"), "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         base = f"http://127.0.0.1:{port}"
 
@@ -70,8 +75,12 @@ def test_serve_enroll_and_prompt_shutdown_with_a_waiting_long_poll(run_central_c
         result: dict[str, object] = {}
 
         def poll() -> None:
-            r = requests.get(base + "/api/v1/updates", params={"wait": 30},
-                             headers={"Authorization": f"Bearer {token}"}, timeout=40)
+            r = requests.get(
+                base + "/api/v1/updates",
+                params={"wait": 30},
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=40,
+            )
             result["status"] = r.status_code
 
         t = threading.Thread(target=poll)

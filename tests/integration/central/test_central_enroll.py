@@ -24,8 +24,14 @@ def test_unknown_code_and_malformed_body_are_refused(central_server: CentralServ
     post = central_server.http.post
     assert post(central_server.url("/api/v1/enroll"), json={"code": "AAAA-BBBB-CCCC-DDDD"}).status_code == 401
     assert post(central_server.url("/api/v1/enroll"), json={"code": "x", "extra": 1}).status_code == 422
-    assert post(central_server.url("/api/v1/enroll"), data=b"\xff\xfe", headers={
-        "content-type": "application/json"}).status_code == 422
+    assert (
+        post(
+            central_server.url("/api/v1/enroll"),
+            data=b"\xff\xfe",
+            headers={"content-type": "application/json"},
+        ).status_code
+        == 422
+    )
 
 
 def test_revoked_token_stops_working(central_server: CentralServer) -> None:
