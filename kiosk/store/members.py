@@ -28,6 +28,7 @@ _c = Card.__table__
 _e = EntitlementRow.__table__
 _f = FreezeRow.__table__
 CHUNK = 500  # well under SQLite's bound-parameter limit
+IMPORT_SLICE = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,25 +142,31 @@ def import_records(
     existing: set[str] = set()
     for chunk in _chunks(nos):
         existing.update(conn.execute(select(_m.c.member_no).where(_m.c.member_no.in_(chunk))).scalars())
-    if accepted:
-        stmt = sqlite_insert(_m)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[_m.c.member_no],
-            set_={c: stmt.excluded[c] for c in ("name_enc", "status", "visits_remaining", "updated_at")},
-        )
-        conn.execute(stmt, [
+    stmt = sqlite_insert(_m)
+    upsert = stmt.on_conflict_do_update(
+        index_elements=[_m.c.member_no],
+        set_={c: stmt.excluded[c] for c in ("name_enc", "status", "visits_remaining", "updated_at")},
+    )
+    # In slices, so a million-member file never holds all its parameter rows at once.
+    for i in range(0, len(accepted), IMPORT_SLICE):
+        part = accepted[i : i + IMPORT_SLICE]
+        conn.execute(upsert, [
             {"member_no": r.member_no, "name_enc": cipher.encrypt(r.member_no, r.name),
              "status": r.status, "visits_remaining": r.visits_remaining, "updated_at": now}
-            for r in accepted
+            for r in part
         ])
-        for chunk in _chunks(nos):
+        for chunk in _chunks([r.member_no for r in part]):
             conn.execute(delete(_c).where(_c.c.member_no.in_(chunk)))
             conn.execute(delete(_e).where(_e.c.member_no.in_(chunk)))
-        cards = [{"uid": u, "member_no": r.member_no} for r in accepted for u in r.card_uids]
+    # Cards after every member's old cards are gone: a card may move between two members
+    # that sit in different slices.
+    for i in range(0, len(accepted), IMPORT_SLICE):
+        part = accepted[i : i + IMPORT_SLICE]
+        cards = [{"uid": u, "member_no": r.member_no} for r in part for u in r.card_uids]
         if cards:
             conn.execute(insert(_c), cards)
         ents = [{"member_no": r.member_no, "facility": f, "valid_from": r.valid_from,
-                 "valid_until": r.valid_until} for r in accepted for f in r.facilities]
+                 "valid_until": r.valid_until} for r in part for f in r.facilities]
         if ents:
             conn.execute(insert(_e), ents)
     errors.sort(key=lambda e: e.line)
