@@ -15,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
-from . import __version__, api, auth_routes
+from . import __version__, api, auth_routes, console
 from .context import Central
 from .errors import Locked, ServiceError
 from .limits import BodySizeLimit
@@ -71,6 +71,7 @@ def create_app(central: Central, *, run_jobs: bool = True) -> FastAPI:
     app.state.central = central
     app.include_router(api.router)
     app.include_router(auth_routes.router)
+    console.install(app)
 
     @app.exception_handler(ServiceError)
     async def _service_error(request: Request, exc: ServiceError) -> JSONResponse:

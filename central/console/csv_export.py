@@ -1,0 +1,67 @@
+"""Write the visit log as CSV that is safe to open in a spreadsheet.
+
+A cell starting with = + - @ (or a tab / carriage return, which some spreadsheets skip before
+reading a formula) would run as a formula in Excel or LibreOffice (CSV injection, e.g.
+`=HYPERLINK(...)` in a visitor's name typed at the kiosk); such cells get a leading apostrophe,
+the OWASP-recommended escape, which spreadsheets show as text.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable, Iterator
+
+from ..services.visits import VisitRow
+from .render import local
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+HEADER_IDS: tuple[str, ...] = (
+    "Visit", "Registered", "Kiosk", "Status", "Name", "ID type", "ID number", "Host", "Purpose",
+    "Party", "On blocklist", "Decided", "Decided by", "Reason", "Entered", "Left",
+)  # fmt: skip
+
+
+def safe_cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    if text.startswith(_FORMULA_START):
+        return "'" + text
+    return text
+
+
+def _cells(r: VisitRow) -> list[object]:
+    return [
+        r.id,
+        local(r.created_at),
+        r.kiosk,
+        r.status,
+        r.name,
+        r.id_type,
+        r.id_masked,  # never the number itself
+        r.host,
+        r.purpose,
+        r.party_size,
+        "yes" if r.blocklisted else "",
+        local(r.decided_at),
+        r.decided_by,
+        r.deny_reason,
+        local(r.checked_in_at),
+        local(r.checked_out_at),
+    ]
+
+
+def rows_csv(rows: Iterable[VisitRow], gettext: Callable[[str], str], chunk: int = 500) -> Iterator[bytes]:
+    """UTF-8 CSV with a byte-order mark (Excel otherwise reads Chinese as GBK), in chunks."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    buf.write("\ufeff")
+    w.writerow([safe_cell(gettext(h)) for h in HEADER_IDS])
+    n = 0
+    for r in rows:
+        w.writerow([safe_cell(c) for c in _cells(r)])
+        n += 1
+        if n % chunk == 0:
+            yield buf.getvalue().encode("utf-8")
+            buf.seek(0)
+            buf.truncate()
+    yield buf.getvalue().encode("utf-8")
