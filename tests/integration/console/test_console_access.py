@@ -98,7 +98,11 @@ def test_every_route_for_every_role(populated: CentralServer) -> None:
 
 
 def test_home_sends_each_role_to_its_first_page(populated: CentralServer) -> None:
-    expected = {"receptionist": "/console/pending", "admin": "/console/pending", "technician": "/console/kiosks"}
+    expected = {
+        "receptionist": "/console/pending",
+        "admin": "/console/pending",
+        "technician": "/console/kiosks",
+    }
     for role, home in expected.items():
         s = login(populated, role)
         for path in ("/", "/console/"):
