@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
 
 from .tables import AccessEvent
 
@@ -45,20 +45,24 @@ class Event:
     id: int | None = None
 
 
+_INSERT = insert(_t)
+_SET_PULSE = update(_t).where(_t.c.uuid == bindparam("u")).values(
+    pulse_state=bindparam("state"))
+_SET_PULSE_REFUNDED = update(_t).where(_t.c.uuid == bindparam("u")).values(
+    pulse_state=bindparam("state"), consumed_visit=False)
+
+
 def insert_event(conn: Connection, ev: Event) -> None:
-    conn.execute(insert(_t).values(
-        uuid=ev.uuid, at=ev.at, facility=ev.facility, direction=ev.direction,
-        card_uid=ev.card_uid, member_no=ev.member_no, granted=ev.granted, reason=ev.reason,
-        consumed_visit=ev.consumed_visit, visits_left=ev.visits_left,
-        pulse_state=ev.pulse_state.value, locker=ev.locker, synced_at=None,
-    ))
+    conn.execute(_INSERT, {
+        "uuid": ev.uuid, "at": ev.at, "facility": ev.facility, "direction": ev.direction,
+        "card_uid": ev.card_uid, "member_no": ev.member_no, "granted": ev.granted,
+        "reason": ev.reason, "consumed_visit": ev.consumed_visit, "visits_left": ev.visits_left,
+        "pulse_state": ev.pulse_state.value, "locker": ev.locker, "synced_at": None,
+    })
 
 
 def set_pulse_state(conn: Connection, uuid: str, state: PulseState, *, refunded: bool = False) -> None:
-    values: dict[str, object] = {"pulse_state": state.value}
-    if refunded:
-        values["consumed_visit"] = False
-    conn.execute(update(_t).where(_t.c.uuid == uuid).values(**values))
+    conn.execute(_SET_PULSE_REFUNDED if refunded else _SET_PULSE, {"u": uuid, "state": state.value})
 
 
 def mark_pending_unconfirmed(conn: Connection) -> int:
@@ -71,42 +75,35 @@ def mark_pending_unconfirmed(conn: Connection) -> int:
 
 # A granted entry counts for anti-passback and occupancy unless its pulse failed (the member
 # did not get in and was sent to staff).
-def _entered() -> object:
-    return and_(_t.c.granted.is_(True), _t.c.direction == "entry",
+_ENTERED = and_(_t.c.granted.is_(True), _t.c.direction == "entry",
                 _t.c.pulse_state != PulseState.FAILED.value)
+_EXITED = and_(_t.c.direction == "exit", _t.c.granted.is_(True))
+# Statements built once (see members.py): these run on every tap.
+_LAST_ENTRY = select(func.max(_t.c.at)).where(
+    _t.c.card_uid == bindparam("uid"), _t.c.facility == bindparam("facility"), _ENTERED)
+_IN_OUT_TODAY = and_(_t.c.facility == bindparam("facility"), _t.c.at >= bindparam("since"),
+                     _t.c.member_no.is_not(None), or_(_ENTERED, _EXITED))
+_LAST_DIRECTION = (select(_t.c.direction).where(_t.c.member_no == bindparam("no"), _IN_OUT_TODAY)
+                   .order_by(_t.c.at.desc(), _t.c.id.desc()).limit(1))
+_latest = (select(_t.c.member_no, func.max(_t.c.id).label("last_id")).where(_IN_OUT_TODAY)
+           .group_by(_t.c.member_no).subquery())
+_OCCUPANCY = (select(func.count()).select_from(_latest.join(_t, _t.c.id == _latest.c.last_id))
+              .where(_t.c.direction == "entry"))
 
 
 def last_granted_entry(conn: Connection, card_uid: str, facility: str) -> datetime | None:
-    return conn.execute(
-        select(func.max(_t.c.at)).where(_t.c.card_uid == card_uid, _t.c.facility == facility,
-                                        _entered())
-    ).scalar()
-
-
-def _inside_filter(facility: str, since: datetime) -> object:
-    exited = and_(_t.c.direction == "exit", _t.c.granted.is_(True))
-    return and_(_t.c.facility == facility, _t.c.at >= since, _t.c.member_no.is_not(None),
-                or_(_entered(), exited))
+    return conn.execute(_LAST_ENTRY, {"uid": card_uid, "facility": facility}).scalar()
 
 
 def is_inside(conn: Connection, member_no: str, facility: str, since: datetime) -> bool:
-    last = conn.execute(
-        select(_t.c.direction).where(_t.c.member_no == member_no, _inside_filter(facility, since))
-        .order_by(_t.c.at.desc(), _t.c.id.desc()).limit(1)
-    ).scalar()
+    last = conn.execute(_LAST_DIRECTION, {"no": member_no, "facility": facility,
+                                          "since": since}).scalar()
     return last == "entry"
 
 
 def occupancy(conn: Connection, facility: str, since: datetime) -> int:
     """Members whose last entry/exit event at `facility` since `since` is an entry."""
-    latest = (
-        select(_t.c.member_no, func.max(_t.c.id).label("last_id"))
-        .where(_inside_filter(facility, since)).group_by(_t.c.member_no).subquery()
-    )
-    return int(conn.execute(
-        select(func.count()).select_from(latest.join(_t, _t.c.id == latest.c.last_id))
-        .where(_t.c.direction == "entry")
-    ).scalar_one())
+    return int(conn.execute(_OCCUPANCY, {"facility": facility, "since": since}).scalar_one())
 
 
 def _row(r: object) -> Event:

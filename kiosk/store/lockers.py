@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, bindparam, delete, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from .tables import Locker as LockerRow
@@ -34,8 +34,11 @@ def configure(conn: Connection, bank: Sequence[Locker]) -> list[str]:
     return dropped
 
 
+_HELD = select(_t.c.label, _t.c.channel).where(_t.c.member_no == bindparam("no"))
+
+
 def held_by(conn: Connection, member_no: str) -> Locker | None:
-    row = conn.execute(select(_t.c.label, _t.c.channel).where(_t.c.member_no == member_no)).first()
+    row = conn.execute(_HELD, {"no": member_no}).first()
     return None if row is None else Locker(row[0], row[1])
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from .tables import Meta
@@ -13,8 +13,11 @@ _t = Meta.__table__
 MEMBERS_AS_OF = "members_as_of"
 
 
+_GET = select(_t.c.value).where(_t.c.key == bindparam("key"))
+
+
 def get(conn: Connection, key: str) -> str | None:
-    return conn.execute(select(_t.c.value).where(_t.c.key == key)).scalar()
+    return conn.execute(_GET, {"key": key}).scalar()
 
 
 def put(conn: Connection, key: str, value: str) -> None:

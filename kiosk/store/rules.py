@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date, time
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from kiosk.domain.model import FacilityRule
@@ -20,10 +20,12 @@ def encode_hours(rule: FacilityRule) -> str:
                        for d, iv in sorted(rule.hours.items())})
 
 
+_GET = select(_t.c.hours_json, _t.c.closed_days_json, _t.c.capacity).where(
+    _t.c.facility == bindparam("facility"))
+
+
 def get(conn: Connection, facility: str) -> FacilityRule | None:
-    row = conn.execute(
-        select(_t.c.hours_json, _t.c.closed_days_json, _t.c.capacity).where(_t.c.facility == facility)
-    ).first()
+    row = conn.execute(_GET, {"facility": facility}).first()
     if row is None:
         return None
     hours_json, closed_json, capacity = row

@@ -44,7 +44,7 @@ def test_upgrade_from_previous_revision_keeps_every_row(tmp_path: Path) -> None:
     assert "lockers" not in inspect(Store.open(data, revision="0001").engine).get_table_names()
 
     store = Store.open(data)  # what `kiosk run` does on start
-    assert migrate.current(store.engine) == migrate.head() == "0002"
+    assert migrate.current(store.engine) == migrate.head()
     with store.read() as tx:
         m1, m2 = tx.member("M1"), tx.member("M2")
         assert m1 is not None and m2 is not None
@@ -61,6 +61,31 @@ def test_upgrade_from_previous_revision_keeps_every_row(tmp_path: Path) -> None:
     assert len(backups) == 1
     with sqlite3.connect(backups[0]) as b:
         assert b.execute("SELECT count(*) FROM members").fetchone() == (2,)
+    store.close()
+
+
+def test_upgrade_from_the_revision_before_head_keeps_members_and_events(tmp_path: Path) -> None:
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(migrate._config())
+    previous = scripts.get_revision(migrate.head()).down_revision
+    assert isinstance(previous, str)
+    old = Store.open(tmp_path, revision=previous)
+    parsed = parse_csv(members_csv_bytes([member_row("M1", "04A1B2C3", name="李华", visits=2)]))
+    with old.write() as tx:
+        tx.import_members(parsed.members, NOW)
+        tx.conn.exec_driver_sql(
+            "INSERT INTO access_events (uuid, at, facility, direction, card_uid, member_no, "
+            "granted, reason, consumed_visit, visits_left, pulse_state, synced_at) VALUES "
+            "('e-1', '2026-06-01 02:00:00.000000', 'gym', 'entry', '04A1B2C3', 'M1', 1, NULL, "
+            "1, 1, 'pending', NULL)")
+    old.close()
+    store = Store.open(tmp_path)
+    with store.read() as tx:
+        m = tx.member_by_uid("04A1B2C3")
+        assert m is not None and (m.name, m.visits_remaining) == ("李华", 2)
+        (ev,) = tx.events()
+        assert (ev.uuid, ev.pulse_state) == ("e-1", PulseState.UNCONFIRMED)
     store.close()
 
 
