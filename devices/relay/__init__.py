@@ -1,0 +1,1 @@
+"""Relay board drivers: modbus-rtu://, lcus:// and the shipped sim:// (see guarded.py)."""
