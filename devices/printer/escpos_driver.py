@@ -151,11 +151,14 @@ class NetTransport(Transport):
         sock.sendall(query)
         sock.settimeout(wait)
         try:
-            return sock.recv(16)
+            reply = sock.recv(16)
         except TimeoutError:
             return b""
         finally:
             sock.settimeout(self.timeout)
+        if not reply:
+            raise ConnectionAbortedError(errno.ECONNABORTED, "the printer closed the connection")
+        return reply
 
 
 class FileTransport(Transport):
@@ -273,6 +276,7 @@ class EscposPrinter(Printer):
         self.status_timeout = url.get_float("status_timeout", 1.0, lo=0.05)
         self._lock = threading.Lock()
         self._last = Health.ok("not checked yet")
+        self._failure: str | None = None  # the last job's error, until a job succeeds
 
     # -- errors -------------------------------------------------------------------------------
     def _translate(self, exc: BaseException, *, opening: bool) -> DeviceError:
@@ -339,10 +343,12 @@ class EscposPrinter(Printer):
                     except Exception as exc:
                         raise self._translate(exc, opening=False) from exc
                     self._last = paper
+                    self._failure = None
                 finally:
                     self._disconnect(p)
             except DeviceError as exc:
                 self._last = Health.down(str(exc))
+                self._failure = str(exc)
                 raise
 
     def health(self) -> Health:
@@ -364,10 +370,14 @@ class EscposPrinter(Printer):
             return Health.down(f"printer not found: {self.transport.where} ({why})")
         # USB: opening resets the device, too heavy for a health poll, so presence is enough.
         # A serial port that exists says nothing about the printer unless it answers a query.
-        if isinstance(self.transport, FileTransport | UsbTransport):
+        # These blind probes cannot see a printer that fails jobs, so the last failure shows.
+        blind = isinstance(self.transport, FileTransport | UsbTransport) or (
+            isinstance(self.transport, SerialTransport) and not self.query_status
+        )
+        if blind:
+            if self._failure is not None:
+                return Health.degraded(f"last slip failed: {self._failure}")
             return Health.ok()
-        if isinstance(self.transport, SerialTransport) and not self.query_status:
-            return Health.ok("port present; status queries off")
         try:
             p = self._connect()
             try:

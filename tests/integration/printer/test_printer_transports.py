@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 import select
 import socket
+import struct
+import sys
 import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import closing
+from types import FrameType
 
 import pytest
 
@@ -152,6 +155,36 @@ def test_serial_printer_unplugged_then_back(pty_port, pty_printer):
         far.stop()
 
 
+def test_serial_printer_that_stops_reading_times_out(pty_port):
+    printer = devices.open_printer(f"escpos-serial://{pty_port.link}?status=0&timeout=0.3&baudrate=921600")
+    pty_port.fill()
+    with pytest.raises(devices.DeviceTimeout, match="did not take the data in time") as err:
+        printer.print_slip(SLIP)
+    # Without status queries the port's presence is all health can see, so the failure shows.
+    assert str(printer.health()) == f"degraded: last slip failed: {err.value}"
+
+
+def blocked_in_serial_write() -> bool:
+    """Some thread is inside pyserial's write(), i.e. past opening the port."""
+    for frame in sys._current_frames().values():
+        f: FrameType | None = frame
+        while f is not None:
+            if f.f_code.co_name == "write" and f.f_code.co_filename.endswith("serialposix.py"):
+                return True
+            f = f.f_back
+    return False
+
+
+def test_serial_printer_unplugged_mid_job(pty_port, pool):
+    printer = devices.open_printer(f"escpos-serial://{pty_port.link}?status=0&timeout=30")
+    pty_port.fill()  # the job's write stalls, as on a printer busy with a paper jam
+    job = in_background(pool, printer, SLIP)
+    wait_until(blocked_in_serial_write)  # unplugging while it opens would be "not found"
+    pty_port.unplug()
+    with pytest.raises(devices.DeviceUnplugged, match="printer connection lost: serial port"):
+        job.result(timeout=10)
+
+
 # -- escpos-net:// against a TCP server on loopback -------------------------------------------
 class TcpPrinter:
     """A port-9100 printer on 127.0.0.1: one job per connection, answers DLE EOT 4."""
@@ -220,6 +253,24 @@ def test_net_printer_closed_port_is_not_found():
         printer.print_slip(SLIP)
     assert str(err.value) == f"printer not found: network printer 127.0.0.1:{port} (Connection refused)"
     assert printer.health().state is devices.State.DOWN
+
+
+def test_net_printer_that_resets_the_connection():
+    with closing(socket.create_server(("127.0.0.1", 0))) as server:
+        port = server.getsockname()[1]
+
+        def reset_once() -> None:
+            conn, _ = server.accept()
+            conn.recv(16)  # the status query arrives, then the "printer" goes away
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            conn.close()  # linger 0: an RST, as from a printer that was switched off
+
+        t = threading.Thread(target=reset_once, daemon=True)
+        t.start()
+        printer = devices.open_printer(f"escpos-net://127.0.0.1:{port}")
+        with pytest.raises(devices.DeviceUnplugged, match="printer connection lost: network printer"):
+            printer.print_slip(SLIP)
+        t.join(timeout=5)
 
 
 # -- escpos-usb:// with no such device (the real libusb answer on this machine) -----------------
