@@ -160,8 +160,39 @@ class CentralHTTP:
             self._skew_warned = False
 
 
+_PLAIN = {
+    "ConnectionRefusedError": "connection refused",
+    "ConnectionResetError": "connection reset",
+    "RemoteDisconnected": "connection closed without an answer",
+    "NameResolutionError": "host name not found",
+    "IncompleteRead": "answer cut off",
+    "ConnectTimeoutError": "no connection in time",
+    "ReadTimeoutError": "no answer in time",
+}
+
+
+def _innermost(exc: BaseException) -> BaseException:
+    """The root cause under requests' and urllib3's wrappers (MaxRetryError, ProtocolError...)."""
+    seen: set[int] = set()
+    while id(exc) not in seen:
+        seen.add(id(exc))
+        nxt = getattr(exc, "reason", None)
+        if not isinstance(nxt, BaseException):
+            nxt = next((a for a in reversed(getattr(exc, "args", ())) if isinstance(a, BaseException)),
+                       None)
+        if nxt is None:
+            break
+        exc = nxt
+    return exc
+
+
 def _short(exc: BaseException) -> str:
-    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    """One line for status displays: 'connection refused', not urllib3's paragraph."""
+    inner = _innermost(exc)
+    plain = _PLAIN.get(type(inner).__name__)
+    if plain:
+        return plain
+    text = str(inner).splitlines()[0] if str(inner) else type(inner).__name__
     return text[:200]
 
 

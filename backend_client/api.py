@@ -1,0 +1,102 @@
+"""One method per central endpoint the kiosk uses, returning checked wire objects (see wire.py).
+
+Everything below here speaks HTTP; everything above speaks these methods and our own errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from . import errors, wire
+from .http import CentralHTTP, ClientSettings
+
+API = "/api/v1"
+LONG_POLL_MAX_S = 30.0
+# The server answers a long-poll after `wait` seconds; give it this much more to say so.
+LONG_POLL_MARGIN_S = 10.0
+
+
+class CentralAPI:
+    def __init__(self, settings: ClientSettings, token: str | None = None) -> None:
+        self.http = CentralHTTP(settings, token)
+
+    @property
+    def clock_skew_s(self) -> float | None:
+        return self.http.clock_skew_s
+
+    def close(self) -> None:
+        self.http.close()
+
+    # -- enrollment ------------------------------------------------------------------------
+    def enroll(self, code: str, kiosk_version: str | None = None) -> wire.Enrolled:
+        """Trade a one-time code for a token; a wrong, used or expired code is EnrollmentRefused."""
+        body: dict[str, Any] = {"code": code}
+        if kiosk_version:
+            body["kiosk_version"] = kiosk_version
+        try:
+            data = self.http.post_once(f"{API}/enroll", body)
+        except errors.NotAuthorised:
+            raise errors.EnrollmentRefused(
+                "central refused the enrollment code: it is wrong, was used already, or expired "
+                "(ask for a new one: `central kiosks add NAME`)") from None
+        except errors.CentralRejected as exc:
+            if exc.status == 422:
+                raise errors.EnrollmentRefused(
+                    "central refused the enrollment code as malformed (check for typos)") from None
+            raise
+        return wire.parse(wire.Enrolled, data, "enroll")
+
+    # -- members ---------------------------------------------------------------------------
+    def members_page(self, after: int, limit: int) -> wire.MembersPage:
+        data = self.http.request("GET", f"{API}/members", params={"after": after, "limit": limit})
+        return wire.parse(wire.MembersPage, data, "members")
+
+    # -- events ----------------------------------------------------------------------------
+    def post_events(self, events: Sequence[dict[str, Any]]) -> wire.EventResult:
+        data = self.http.request("POST", f"{API}/events", json_body={"events": list(events)})
+        result = wire.parse(wire.EventResult, data, "events")
+        if result.accepted + result.duplicates != len(events):
+            # Central counts every event once; another total means it did not store what we sent.
+            raise errors.CentralProtocolError(
+                f"central acknowledged {result.accepted}+{result.duplicates} of {len(events)} events")
+        return result
+
+    # -- visits ----------------------------------------------------------------------------
+    def create_visit(self, request: dict[str, Any]) -> wire.Visit:
+        data = self.http.request("POST", f"{API}/visits", json_body=request)
+        return wire.parse(wire.Visit, data, "visit")
+
+    def visit(self, visit_id: int) -> wire.Visit:
+        return wire.parse(wire.Visit, self.http.request("GET", f"{API}/visits/{int(visit_id)}"), "visit")
+
+    def updates(self, after: int, wait_s: float = 0.0) -> wire.UpdatesPage:
+        wait_s = max(0.0, min(wait_s, LONG_POLL_MAX_S))
+        data = self.http.request("GET", f"{API}/updates", params={"after": after, "wait": wait_s},
+                                 read_timeout_s=wait_s + LONG_POLL_MARGIN_S)
+        return wire.parse(wire.UpdatesPage, data, "updates")
+
+    # -- keys, revocations, heartbeat ------------------------------------------------------
+    def keys(self) -> wire.Keys:
+        return wire.parse(wire.Keys, self.http.request("GET", f"{API}/keys"), "keys")
+
+    def revocations(self) -> wire.Revocations:
+        return wire.parse(wire.Revocations, self.http.request("GET", f"{API}/revocations"),
+                          "revocations")
+
+    def heartbeat(self, *, versions: dict[str, str], devices: list[dict[str, str]],
+                  outbox_depth: int, uptime_s: int | None = None,
+                  disk_free_mb: int | None = None) -> wire.HeartbeatAck:
+        body: dict[str, Any] = {
+            "sent_at": datetime.now(UTC).isoformat(),
+            "versions": versions,
+            "devices": devices,
+            "outbox_depth": min(max(0, outbox_depth), 2_000_000_000),
+        }
+        if uptime_s is not None:
+            body["uptime_s"] = min(max(0, uptime_s), 2_000_000_000)
+        if disk_free_mb is not None:
+            body["disk_free_mb"] = min(max(0, disk_free_mb), 2_000_000_000)
+        data = self.http.request("POST", f"{API}/heartbeat", json_body=body)
+        return wire.parse(wire.HeartbeatAck, data, "heartbeat")

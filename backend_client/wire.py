@@ -1,0 +1,139 @@
+"""What central's /api/v1 answers look like, checked on arrival (pydantic), so a wrong shape
+becomes one CentralProtocolError here instead of a KeyError deep in the sync engine.
+
+Unknown extra fields are ignored (a newer central may add some); missing or mistyped ones are
+refused. Strings are length-bounded: a hostile or broken server cannot make the kiosk store
+megabytes per member.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import CentralProtocolError
+
+Short = Annotated[str, Field(max_length=200)]
+Count = Annotated[int, Field(ge=0, le=2**62)]
+
+
+class Wire(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class Enrolled(Wire):
+    kiosk_id: int
+    name: Short
+    token: Annotated[str, Field(min_length=20, max_length=200, pattern=r"^\S+$")]
+
+
+class MemberItem(Wire):
+    member_no: Annotated[str, Field(min_length=1, max_length=32)]
+    version: Count
+    deleted: bool
+    name: Annotated[str, Field(max_length=100)]
+    card_uids: Annotated[list[Annotated[str, Field(max_length=40)]], Field(max_length=20)]
+    facilities: Annotated[list[Annotated[str, Field(max_length=32)]], Field(max_length=50)]
+    valid_from: date
+    valid_until: date
+    status: Literal["active", "frozen", "blocked"]
+    visits_remaining: Annotated[int, Field(ge=0, le=1_000_000)] | None
+
+
+class MembersPage(Wire):
+    items: Annotated[list[MemberItem], Field(max_length=5000)]
+    next_cursor: Count
+    has_more: bool
+    reset: bool
+
+
+class EventResult(Wire):
+    accepted: Count
+    duplicates: Count
+
+
+class HeartbeatAck(Wire):
+    server_time: AwareDatetime
+    clock_skew_ms: int
+
+
+class PassKey(Wire):
+    key_id: Annotated[int, Field(ge=0, le=255)]
+    alg: Literal["Ed25519"]
+    public_key: Annotated[str, Field(min_length=1, max_length=200)]
+    retire_after: AwareDatetime | None
+
+
+class Keys(Wire):
+    """Read by central.passes.TrustedKeys.from_published(keys) and FacilityTable.from_list."""
+
+    keys: Annotated[list[PassKey], Field(max_length=256)]
+    facilities: Annotated[list[Annotated[str, Field(max_length=32)]], Field(max_length=64)]
+
+
+U32 = Annotated[int, Field(ge=0, le=2**32 - 1)]
+
+
+class Revocations(Wire):
+    """Read by central.passes.RevocationList.from_dict."""
+
+    pass_ids: Annotated[list[U32], Field(max_length=1_000_000)]
+    invitation_ids: Annotated[list[U32], Field(max_length=1_000_000)]
+    cursor: Count
+
+
+class RevocationUpdate(Wire):
+    kind: Literal["pass", "invitation"]
+    id: U32
+    valid_until: AwareDatetime
+
+
+class PassOut(Wire):
+    pass_id: Annotated[int, Field(ge=0, le=2**32 - 1)]
+    text: Annotated[str, Field(max_length=1000)]
+    valid_from: AwareDatetime
+    valid_until: AwareDatetime
+    facilities: list[Annotated[str, Field(max_length=32)]]
+    entries: Count | None
+
+
+VisitStatus = Literal["pending", "approved", "denied", "expired", "revoked"]
+
+
+class Visit(Wire):
+    visit_id: Count
+    client_id: Annotated[str, Field(max_length=36)]
+    status: VisitStatus
+    decided_at: AwareDatetime | None = None
+    deny_reason: Annotated[str, Field(max_length=200)] | None = None
+    pass_: PassOut | None = Field(default=None, alias="pass")
+
+
+class UpdateItem(Wire):
+    seq: Count
+    kind: Short
+    payload: dict[str, Any]
+    created_at: datetime
+
+
+class UpdatesPage(Wire):
+    items: Annotated[list[UpdateItem], Field(max_length=1000)]
+    next_cursor: Count
+
+
+M = TypeVar("M", bound=Wire)
+
+
+def parse(model: type[M], data: Any, what: str) -> M:
+    """Validate `data` as `model`; a mismatch is a protocol error naming the first bad field."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ())) or "(body)"
+        raise CentralProtocolError(
+            f"central's {what} answer is malformed at {where}: {first.get('msg', 'invalid')}"
+            f" ({exc.error_count()} problem(s))"
+        ) from None

@@ -1,0 +1,282 @@
+"""One sync cycle with central: push events and visits, pull members, keys and revocations,
+read updates, send a heartbeat. The worker repeats it; `kiosk sync --once` runs it once.
+
+Ordering is what keeps it exact:
+- events go first, so central's visit counts include them before members come back;
+- an event row is marked sent only after central acknowledged its batch (central stores each
+  event id once, so a batch resent after a crash is harmless);
+- each members page is applied, cursor and all, in one store transaction, short enough that
+  the entrance keeps deciding between pages.
+One cycle at a time per data_dir: a file lock serialises the worker and `kiosk sync --once`.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from backend_client import errors, wire
+from backend_client.api import CentralAPI
+from backend_client.status import StatusBook
+from kiosk import __version__
+from kiosk.store import Store
+from kiosk.store.names import NameCipher
+
+from . import outbox, store_ops
+
+log = logging.getLogger(__name__)
+LOCK_FILE = "sync.lock"
+DeviceHealth = Callable[[], list[dict[str, str]]]
+
+
+@dataclass(frozen=True)
+class SyncSettings:
+    page_size: int = 2000  # members per page: one short store transaction each
+    batch_size: int = 500  # events per POST (central's maximum)
+    interval_s: float = 30.0  # full cycle (and heartbeat) period when all is well
+    push_delay_s: float = 0.5  # after a new event, wait this long to batch its neighbours
+    long_poll_s: float = 25.0
+    backoff_base_s: float = 1.0
+    backoff_cap_s: float = 300.0
+    lock_wait_s: float = 120.0
+
+
+@dataclass
+class CycleReport:
+    events_sent: int = 0
+    events_refused: int = 0
+    members_upserted: int = 0
+    members_deleted: int = 0
+    members_refused: int = 0
+    full_copy: bool = False
+    visits_sent: int = 0
+    updates: int = 0
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+
+class SyncBusy(errors.CentralError):
+    """Another sync of this data_dir held the lock for too long."""
+
+    kind = "busy"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@contextmanager
+def sync_lock(data_dir: Path, wait_s: float) -> Iterator[None]:
+    """Exclusive per data_dir; released by the kernel if the process dies (flock)."""
+    fd = os.open(Path(data_dir) / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise SyncBusy(f"another sync of {data_dir} is running") from None
+                time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)  # closing drops the flock
+
+
+class SyncEngine:
+    def __init__(self, store: Store, api: CentralAPI, book: StatusBook,
+                 settings: SyncSettings | None = None,
+                 device_health: DeviceHealth | None = None) -> None:
+        self.store = store
+        self.api = api
+        self.book = book
+        self.settings = settings or SyncSettings()
+        self.device_health = device_health
+        self.data_dir = store.path.parent
+        # The same key file the store uses: names arrive in clear and are kept encrypted.
+        self.cipher = NameCipher.in_dir(self.data_dir)
+        self._started = time.monotonic()
+
+    # -- the cycle -------------------------------------------------------------------------
+    def cycle(self) -> CycleReport:
+        """One full cycle; raises CentralError (after noting it in the status) on failure."""
+        report = CycleReport()
+        t0 = time.monotonic()
+        self.book.attempt()
+        try:
+            with sync_lock(self.data_dir, self.settings.lock_wait_s):
+                self.push_events(report)
+                self.push_visits(report)
+                self.pull_members(report)
+                self.pull_keys_and_revocations()
+                self.poll_updates(0.0, report)
+                self.heartbeat()
+        except errors.CentralError as exc:
+            self.book.failure(exc)
+            self._note_backlog()
+            raise
+        report.seconds = time.monotonic() - t0
+        with self.store.read() as tx:
+            backlog = store_ops.outbox_depth(tx.conn)
+            as_of = tx.members_as_of()
+        self.book.success(backlog=backlog, members_as_of=as_of, clock_skew_s=self.api.clock_skew_s)
+        return report
+
+    def push_only(self) -> CycleReport:
+        """Send waiting events now (after a tap), without the rest of the cycle."""
+        report = CycleReport()
+        try:
+            with sync_lock(self.data_dir, self.settings.lock_wait_s):
+                self.push_events(report)
+        except errors.CentralError as exc:
+            self.book.failure(exc)
+            self._note_backlog()
+            raise
+        self._note_backlog()
+        return report
+
+    def _note_backlog(self) -> None:
+        try:
+            with self.store.read() as tx:
+                self.book.set_backlog(store_ops.outbox_depth(tx.conn))
+        except Exception:  # status only: never hide the real error behind this one
+            log.debug("sync: could not count the outbox", exc_info=True)
+
+    # -- events ----------------------------------------------------------------------------
+    def push_events(self, report: CycleReport) -> None:
+        while True:
+            with self.store.read() as tx:
+                batch = tx.outbox(self.settings.batch_size)
+            if not batch:
+                return
+            self._send(batch, report)
+            if len(batch) < self.settings.batch_size:
+                return
+
+    def _send(self, batch: list[Any], report: CycleReport) -> None:
+        try:
+            self.api.post_events([outbox.to_wire(ev) for ev in batch])
+        except errors.CentralRejected as exc:
+            if exc.status not in (400, 409, 413, 422):
+                raise
+            if len(batch) > 1:
+                # One bad event must not block the outbox forever: find it by halving.
+                mid = len(batch) // 2
+                self._send(batch[:mid], report)
+                self._send(batch[mid:], report)
+                return
+            log.error("sync: central refused access event %s for good (%s); it is kept in the "
+                      "local log and no longer sent", batch[0].uuid, exc)
+            report.events_refused += 1
+        # Marked only now: a crash before this line resends the batch, which central ignores.
+        with self.store.write() as tx:
+            tx.mark_synced([ev.uuid for ev in batch], _now())
+        report.events_sent += len(batch)
+
+    # -- members ---------------------------------------------------------------------------
+    def pull_members(self, report: CycleReport) -> None:
+        started = _now()
+        while True:
+            with self.store.read() as tx:
+                cursor = store_ops.members_cursor(tx.conn)
+            page = self.api.members_page(cursor, self.settings.page_size)
+            with self.store.write() as tx:
+                if page.reset or cursor == 0:
+                    report.full_copy = True
+                r = store_ops.apply_members_page(tx.conn, self.cipher, page, _now())
+                if not page.has_more:
+                    report.members_deleted += store_ops.finish_resync(tx.conn)
+                    # The copy is complete as of when this pull started.
+                    tx.set_members_as_of(started)
+            report.members_upserted += r.upserted
+            report.members_deleted += r.deleted
+            report.members_refused += len(r.refused)
+            if not page.has_more:
+                return
+            if page.next_cursor <= cursor and not page.reset:
+                raise errors.CentralProtocolError(
+                    f"central's members feed did not advance past cursor {cursor}")
+
+    # -- keys, revocations, updates --------------------------------------------------------
+    def pull_keys_and_revocations(self) -> None:
+        keys = self.api.keys()
+        revs = self.api.revocations()
+        with self.store.write() as tx:
+            store_ops.put_pass_keys(tx.conn, keys)
+            store_ops.put_revocations(tx.conn, revs)
+
+    def poll_updates(self, wait_s: float, report: CycleReport | None = None) -> int:
+        with self.store.read() as tx:
+            cursor = store_ops.updates_cursor(tx.conn)
+        page = self.api.updates(cursor, wait_s)
+        self.apply_updates(page)
+        if report is not None:
+            report.updates += len(page.items)
+        return len(page.items)
+
+    def apply_updates(self, page: wire.UpdatesPage) -> None:
+        now = _now()
+        with self.store.write() as tx:
+            for u in page.items:
+                if u.kind == "decision":
+                    try:
+                        visit = wire.Visit.model_validate(u.payload)
+                    except ValueError:
+                        log.warning("sync: ignoring a malformed decision update (seq %d)", u.seq)
+                        continue
+                    store_ops.record_visit(tx.conn, visit, now)
+                elif u.kind == "revocation":
+                    try:
+                        rev = wire.RevocationUpdate.model_validate(u.payload)
+                    except ValueError:
+                        log.warning("sync: ignoring a malformed revocation update (seq %d)", u.seq)
+                        continue
+                    store_ops.add_revocation(tx.conn, rev)
+            store_ops.set_updates_cursor(tx.conn, page.next_cursor)
+
+    # -- visits ----------------------------------------------------------------------------
+    def push_visits(self, report: CycleReport) -> None:
+        with self.store.read() as tx:
+            queued = store_ops.queued_visits(tx.conn, self.cipher)
+        for req in queued:
+            client_id = str(req.get("client_id"))
+            if req.pop("_undecryptable", False):
+                with self.store.write() as tx:
+                    store_ops.reject_visit(tx.conn, client_id, "registration unreadable", _now())
+                continue
+            try:
+                visit = self.api.create_visit(req)
+            except errors.CentralRejected as exc:
+                with self.store.write() as tx:
+                    store_ops.reject_visit(tx.conn, client_id, str(exc), _now())
+                continue
+            with self.store.write() as tx:
+                store_ops.record_visit(tx.conn, visit, _now())
+            report.visits_sent += 1
+
+    # -- heartbeat -------------------------------------------------------------------------
+    def heartbeat(self) -> None:
+        with self.store.read() as tx:
+            depth = store_ops.outbox_depth(tx.conn)
+        devices: list[dict[str, str]] = []
+        if self.device_health is not None:
+            try:
+                devices = self.device_health()[:20]
+            except Exception:  # a broken probe must not stop the heartbeat
+                log.exception("sync: device health probe failed")
+        try:
+            free_mb: int | None = shutil.disk_usage(self.data_dir).free // 2**20
+        except OSError:
+            free_mb = None
+        self.api.heartbeat(versions={"kiosk": __version__}, devices=devices, outbox_depth=depth,
+                           uptime_s=int(time.monotonic() - self._started), disk_free_mb=free_mb)

@@ -1,0 +1,205 @@
+"""The background sync inside `kiosk run`: a cycle thread and a long-poll thread.
+
+- The cycle thread runs a full cycle every `interval_s`, and pushes events soon after a tap
+  (`nudge()`). After a failure it waits with exponential backoff and jitter; taps do not cut
+  the wait short, so a dead network never turns into a retry storm.
+- The long-poll thread waits on central's /updates for decisions and revocations.
+- A refused token ("kiosk not authorised") stops both from talking to central at all; they only
+  look at the token file (locally) until `kiosk enroll` writes a new one.
+The entrance never waits for any of this: it decides from the local store.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from typing import Any
+
+from backend_client import errors
+from backend_client.api import CentralAPI
+from backend_client.backoff import Backoff
+from backend_client.status import StatusBook
+from kiosk.store import Store, StoreError
+
+from . import client
+from .engine import DeviceHealth, SyncEngine, SyncSettings
+
+log = logging.getLogger(__name__)
+TOKEN_CHECK_S = 5.0  # how often a paused worker looks for a new token (a local file read)
+
+
+class SyncWorker:
+    def __init__(self, store: Store, central: client.CentralConfig,
+                 settings: SyncSettings | None = None,
+                 device_health: DeviceHealth | None = None) -> None:
+        self.store = store
+        self.central = central
+        self.settings = settings or SyncSettings()
+        self.device_health = device_health
+        self.book = StatusBook(store.path.parent)
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._refused_token: str | None = None  # the token central said no to
+        self._token_lock = threading.Lock()
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def start(self) -> None:
+        for target, name in ((self._cycle_loop, "sync-cycle"), (self._poll_loop, "sync-poll")):
+            t = threading.Thread(target=target, name=name, daemon=True)
+            t.start()
+            self._threads.append(t)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        for t in self._threads:
+            t.join(timeout)
+
+    def nudge(self) -> None:
+        """A new event was recorded: push it soon (ignored while backing off)."""
+        self._wake.set()
+
+    def on_entrance_result(self, _result: object) -> None:
+        """A pipeline listener: every tap makes an event worth pushing."""
+        self.nudge()
+
+    # -- token -----------------------------------------------------------------------------
+    def _usable_token(self) -> str | None:
+        """The stored token, unless central refused exactly this one (then None)."""
+        token = client.load_token(self.store.path.parent)
+        if token is None:
+            self.book.not_enrolled()
+            return None
+        with self._token_lock:
+            if token == self._refused_token:
+                return None
+            if self._refused_token is not None:
+                log.info("sync: a new token was stored; talking to central again")
+                self._refused_token = None
+        return token
+
+    def _refuse(self, token: str, exc: errors.NotAuthorised) -> None:
+        with self._token_lock:
+            if self._refused_token != token:
+                log.error("sync: central refused this kiosk's token (%s); no more attempts until "
+                          "it is enrolled again with `kiosk enroll URL CODE`", exc)
+            self._refused_token = token
+        self.book.failure(exc)
+
+    def _api(self, token: str) -> CentralAPI:
+        return client.make_api(self.central, token)
+
+    # -- loops -----------------------------------------------------------------------------
+    def _cycle_loop(self) -> None:
+        backoff = Backoff(self.settings.backoff_base_s, self.settings.backoff_cap_s)
+        api: CentralAPI | None = None
+        api_token: str | None = None
+        full_due = True
+        while not self._stop.is_set():
+            token = self._usable_token()
+            if token is None:
+                self._stop.wait(TOKEN_CHECK_S)
+                full_due = True
+                continue
+            if api is None or token != api_token:
+                if api is not None:
+                    api.close()
+                api, api_token = self._api(token), token
+            engine = SyncEngine(self.store, api, self.book, self.settings, self.device_health)
+            try:
+                if full_due:
+                    engine.cycle()
+                else:
+                    engine.push_only()
+            except errors.NotAuthorised as exc:
+                self._refuse(token, exc)
+                continue
+            except (errors.CentralError, StoreError) as exc:
+                delay = backoff.next_delay()
+                if isinstance(exc, StoreError):
+                    self.book.failure(exc, retry_in_s=delay)
+                    log.error("sync: local store problem: %s", exc)
+                else:
+                    self.book.failure(exc, retry_in_s=delay)
+                    log.warning("sync: %s (%s); next try in %.0f s", exc.kind, exc, delay)
+                full_due = True
+                self._stop.wait(delay)
+                self._wake.clear()  # taps during the backoff are sent by the next cycle
+                continue
+            except Exception:
+                delay = backoff.next_delay()
+                log.exception("sync: unexpected failure; next try in %.0f s", delay)
+                full_due = True
+                self._stop.wait(delay)
+                continue
+            backoff.reset()
+            woken = self._wake.wait(self.settings.interval_s)
+            if woken and not self._stop.is_set():
+                self._wake.clear()
+                self._stop.wait(self.settings.push_delay_s)  # let a burst of taps gather
+                full_due = False
+            else:
+                full_due = True
+        if api is not None:
+            api.close()
+
+    def _poll_loop(self) -> None:
+        backoff = Backoff(self.settings.backoff_base_s, self.settings.backoff_cap_s)
+        api: CentralAPI | None = None
+        api_token: str | None = None
+        while not self._stop.is_set():
+            token = self._usable_token()
+            if token is None:
+                self._stop.wait(TOKEN_CHECK_S)
+                continue
+            if api is None or token != api_token:
+                if api is not None:
+                    api.close()
+                api, api_token = self._api(token), token
+            engine = SyncEngine(self.store, api, self.book, self.settings, self.device_health)
+            try:
+                engine.poll_updates(self.settings.long_poll_s)
+            except errors.NotAuthorised as exc:
+                self._refuse(token, exc)
+                continue
+            except (errors.CentralError, StoreError) as exc:
+                # The cycle thread reports connectivity; this one only waits its turn.
+                delay = backoff.next_delay()
+                log.debug("sync: updates poll failed (%s); next in %.0f s", exc, delay)
+                self._stop.wait(delay)
+                continue
+            except Exception:
+                delay = backoff.next_delay()
+                log.exception("sync: updates poll crashed; next in %.0f s", delay)
+                self._stop.wait(delay)
+                continue
+            backoff.reset()
+        if api is not None:
+            api.close()
+
+
+def device_health_of(kiosk: Any) -> DeviceHealth:
+    """The heartbeat's device list from a bootstrap.Kiosk's health() (name -> Health)."""
+
+    def probe() -> list[dict[str, str]]:
+        out = []
+        for name, h in kiosk.health().items():
+            kind = re.sub(r"[^a-z0-9_-]", "_", name.lower())[:32] or "device"
+            out.append({"name": name[:32], "kind": kind, "state": h.state.value,
+                        "reason": " ".join(str(h.reason).split())[:200]})
+        return out
+
+    return probe
+
+
+def attach(kiosk: Any, settings: SyncSettings | None = None) -> SyncWorker:
+    """Start the background sync for a running bootstrap.Kiosk (`kiosk run`, headless or app):
+    it hears every entrance result and reports the kiosk's device health. Call `.stop()`
+    before the kiosk's own stop (which closes the store)."""
+    worker = SyncWorker(kiosk.store, client.CentralConfig.from_config(kiosk.config), settings,
+                        device_health_of(kiosk))
+    kiosk.pipeline.subscribe(worker.on_entrance_result)
+    worker.start()
+    return worker
