@@ -49,6 +49,7 @@ from devices.errors import (
 )
 from devices.events import Slip
 from devices.health import Health, State
+from devices.serial_port import baudrate_from, open_port, port_path
 from devices.url import DeviceURL
 
 from .errors import PaperOut
@@ -109,12 +110,12 @@ class SerialTransport(Transport):
         # python-escpos opens the port without exclusive=True and without a write timeout;
         # we open it ourselves so a second process cannot interleave bytes into a slip and a
         # stalled line cannot block a job forever.
-        p.device = serial.Serial(
-            port=self.path,
+        p.device = open_port(
+            self.path,
             baudrate=self.baudrate,
             timeout=self.timeout,
             write_timeout=self.timeout,
-            exclusive=True,
+            what="printer on serial port",
         )
         return p
 
@@ -243,10 +244,8 @@ def transport_for(url: DeviceURL) -> Transport:
     timeout = url.get_float("timeout", 5.0, lo=0.1)
     if url.scheme == "escpos-serial":
         url.check_params(COMMON_PARAMS | {"baudrate"})
-        if not url.path:
-            raise DeviceConfigError(f"{url.raw}: no serial port; use escpos-serial:///dev/ttyS0")
-        baud = url.get_int("baudrate", 9600, lo=1200, hi=921600)
-        return SerialTransport(url.path, baud, timeout)
+        path = port_path(url, "escpos-serial:///dev/ttyS0")
+        return SerialTransport(path, baudrate_from(url), timeout)
     if url.scheme == "escpos-net":
         url.check_params(COMMON_PARAMS)
         if not url.host:

@@ -20,9 +20,10 @@ from collections.abc import Callable
 import serial
 
 from devices.card.backoff import Backoff
-from devices.errors import DeviceConfigError, DeviceError
+from devices.errors import DeviceError
 from devices.events import Scan
 from devices.health import Health
+from devices.serial_port import baudrate_from, open_port, port_path
 from devices.url import DeviceURL
 
 from .core import LineScanner, max_line_from
@@ -31,17 +32,6 @@ log = logging.getLogger(__name__)
 
 UNPLUGGED = "scanner unplugged"
 READ_POLL = 0.1  # seconds a read waits, so stop() is honoured even if cancel_read misses
-
-
-def _open_problem(path: str, exc: Exception) -> str:
-    code = getattr(exc, "errno", None)
-    if code == errno.ENOENT:
-        return f"scanner not found: {path} (no such device)"
-    if code == errno.EACCES:
-        return f"scanner not accessible: {path} (permission denied; is the kiosk user in dialout?)"
-    if code in (errno.EBUSY, errno.EAGAIN) or "exclusively lock" in str(exc):
-        return f"scanner in use by another program: {path}"
-    return f"scanner cannot be opened: {path} ({type(exc).__name__})"
 
 
 class SerialScanner(LineScanner):
@@ -114,10 +104,10 @@ class SerialScanner(LineScanner):
     def _session(self) -> bool:
         """Open the port and read until it fails or stop(); True if it was opened."""
         try:
-            port = serial.Serial(port=self.path, baudrate=self.baudrate, timeout=READ_POLL, exclusive=True)
-        except (serial.SerialException, OSError, ValueError) as exc:
-            gone = getattr(exc, "errno", None) == errno.ENOENT and self._ever_open
-            self._set_health(Health.down(UNPLUGGED if gone else _open_problem(self.path, exc)))
+            port = open_port(self.path, baudrate=self.baudrate, timeout=READ_POLL, what="scanner")
+        except DeviceError as exc:
+            gone = getattr(exc.__cause__, "errno", None) == errno.ENOENT and self._ever_open
+            self._set_health(Health.down(UNPLUGGED if gone else str(exc)))
             return False
         with self._lock:
             self._port = port
@@ -144,9 +134,5 @@ class SerialScanner(LineScanner):
 
 def open_device(url: DeviceURL) -> SerialScanner:
     url.check_params({"baudrate", "max_line"})
-    if not url.path:
-        raise DeviceConfigError(f"{url.raw}: no serial port; use serial:///dev/ttyACM0")
-    if url.host:
-        raise DeviceConfigError(f"{url.raw}: use three slashes: serial:///dev/ttyACM0")
-    baudrate = url.get_int("baudrate", 9600, lo=1200, hi=921600)
-    return SerialScanner(url.raw, url.path, baudrate, max_line_from(url))
+    path = port_path(url, "serial:///dev/ttyACM0")
+    return SerialScanner(url.raw, path, baudrate_from(url), max_line_from(url))

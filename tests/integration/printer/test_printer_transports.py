@@ -143,8 +143,9 @@ def test_serial_printer_unplugged_then_back(pty_port, pty_printer):
     printer = devices.open_printer(f"escpos-serial://{pty_port.link}")
     pty_printer.stop()
     pty_port.unplug()
-    with pytest.raises(devices.DeviceNotFound, match="no such device"):
+    with pytest.raises(devices.DeviceNotFound) as err:
         printer.print_slip(SLIP)
+    assert str(err.value) == f"printer on serial port {pty_port.link} not found (is it plugged in?)"
     assert printer.health().state is devices.State.DOWN
     pty_port.plug()
     far = PtyPrinter(pty_port, PAPER_OK)

@@ -20,8 +20,8 @@ def test_missing_at_boot_then_plugged_in(tmp_path: Path):
     got: list[str] = []
     scanner.start(lambda s: got.append(s.text))
     try:
-        wait_until(lambda: "scanner not found" in str(scanner.health()))
-        assert str(scanner.health()) == f"down: scanner not found: {port.link} (no such device)"
+        wait_until(lambda: "not found" in str(scanner.health()))
+        assert str(scanner.health()) == f"down: scanner {port.link} not found (is it plugged in?)"
         port.plug()
         wait_until(lambda: scanner.health().is_ok)
         port.write(b"V1:LATE\r")
@@ -40,7 +40,9 @@ def test_port_held_by_another_scanner_is_reported(pty_port: PtyPort):
         second.start(lambda s: None)
         try:
             wait_until(lambda: "in use" in str(second.health()))
-            assert str(second.health()) == f"down: scanner in use by another program: {pty_port.link}"
+            assert str(second.health()) == (
+                f"down: scanner {pty_port.link} is in use by another program (exclusive lock held)"
+            )
         finally:
             second.stop()
     finally:

@@ -22,10 +22,11 @@ def test_serial_url():
     ("url", "message"),
     [
         ("serial://", "no serial port"),
+        ("serial:///dev/tty\x00S0", "NUL byte"),
         ("serial://dev/ttyACM0", "three slashes"),
         ("serial:///dev/ttyACM0?max_line=8", "outside 16..65536"),
         ("serial:///dev/ttyACM0?max_line=lots", "not an integer"),
-        ("serial:///dev/ttyACM0?baudrate=0", "outside"),
+        ("serial:///dev/ttyACM0?baudrate=9601", "not a standard rate"),
         ("serial:///dev/ttyACM0?parity=E", "unknown parameter"),
         ("sim://?fail=timeout", "not a scanner fault"),
         ("sim://?fail=unplug_after:-2", "not a scanner fault"),
