@@ -16,6 +16,7 @@ class DeviceURL:
     port: int | None
     path: str
     params: dict[str, str] = field(default_factory=dict)
+    netloc: str = ""
 
     def get_str(self, key: str, default: str | None = None) -> str | None:
         return self.params.get(key, default)
@@ -64,17 +65,22 @@ class DeviceURL:
             )
 
 
+_NO_PORT_SCHEMES = {"escpos-usb"}
+
+
 def parse(url: str) -> DeviceURL:
     if not isinstance(url, str) or not url.strip():
         raise DeviceConfigError("device URL is empty")
     url = url.strip()
     if url == "none":
-        return DeviceURL(url, "none", "", None, "", {})
+        return DeviceURL(url, "none", "", None, "", {}, "")
     if "://" not in url:
         raise DeviceConfigError(f"{url!r}: not a device URL (expected scheme://...)")
     try:
         parts = urlsplit(url)
-        port = parts.port
+        scheme = parts.scheme.lower()
+        # escpos-usb://VID:PID is not host:port; its driver reads parts.netloc itself.
+        port = None if scheme in _NO_PORT_SCHEMES else parts.port
         host = parts.hostname or ""
     except ValueError as exc:
         raise DeviceConfigError(f"{url}: {exc}") from None
@@ -85,7 +91,8 @@ def parse(url: str) -> DeviceURL:
         params[key] = value
     return DeviceURL(
         raw=url,
-        scheme=parts.scheme.lower(),
+        scheme=scheme,
+        netloc=parts.netloc,
         host=host,
         port=port,
         path=unquote(parts.path),

@@ -224,8 +224,7 @@ class UsbTransport(Transport):
 
 
 def _usb_ids(url: DeviceURL) -> tuple[int, int]:
-    # Taken from the raw URL: the generic parser would read "0202" as decimal port 202.
-    netloc = url.raw.split("://", 1)[1].split("?", 1)[0].split("/", 1)[0]
+    netloc = url.netloc
     vid_s, sep, pid_s = netloc.partition(":")
     try:
         if not sep:

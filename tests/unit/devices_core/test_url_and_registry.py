@@ -100,3 +100,9 @@ def test_health_str() -> None:
 def test_malformed_authority(bad: str) -> None:
     with pytest.raises(devices.DeviceConfigError):
         parse(bad)
+
+
+@pytest.mark.parametrize("vidpid", ["04b8:0202", "04b8:0e15", "0fe6:811e"])
+def test_usb_ids_are_not_a_port(vidpid: str) -> None:
+    u = parse(f"escpos-usb://{vidpid}")
+    assert (u.netloc, u.port) == (vidpid, None)

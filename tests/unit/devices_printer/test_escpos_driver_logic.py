@@ -18,7 +18,7 @@ from devices.printer.escpos_driver import (
     UsbTransport,
     transport_for,
 )
-from devices.url import DeviceURL, parse
+from devices.url import parse
 
 
 def test_transports_from_urls():
@@ -34,9 +34,7 @@ def test_transports_from_urls():
 
 
 def test_usb_ids_with_hex_letters():
-    # Built by hand: devices.url.parse() rejects "811e" as a port number before we see it.
-    raw = "escpos-usb://0fe6:811e"
-    t = transport_for(DeviceURL(raw, "escpos-usb", "0fe6", None, "", {}))
+    t = transport_for(parse("escpos-usb://0fe6:811e"))
     assert isinstance(t, UsbTransport) and (t.vid, t.pid) == (0x0FE6, 0x811E)
 
 
