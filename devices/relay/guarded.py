@@ -34,7 +34,7 @@ from ..errors import (
     DeviceProtocolError,
     DeviceUnplugged,
 )
-from ..health import Health
+from ..health import Health, State
 from ..url import DeviceURL
 
 log = logging.getLogger(__name__)
@@ -259,9 +259,14 @@ class GuardedRelay(Relay):
             if self._stuck:
                 health = Health.down(self._stuck_reason())
             else:
+                bad_answer = self._problem if self._problem and not self._problem.is_ok else None
                 try:
                     self._ready()
                     self._run(self._probe)
+                    if bad_answer is not None and bad_answer.state is State.DEGRADED:
+                        # The board answers a status read, but its last answer to a command was
+                        # wrong: keep saying so until a command succeeds.
+                        self._problem = bad_answer
                 except DeviceError:
                     pass  # _ready/_run recorded the problem
                 health = self._problem or Health.ok(self._describe())
