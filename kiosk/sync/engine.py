@@ -48,6 +48,7 @@ class SyncSettings:
     backoff_base_s: float = 1.0
     backoff_cap_s: float = 300.0
     lock_wait_s: float = 120.0
+    token_check_s: float = 5.0  # a paused worker looks for a new token this often (locally)
 
 
 @dataclass

@@ -26,7 +26,6 @@ from . import client
 from .engine import DeviceHealth, SyncEngine, SyncSettings
 
 log = logging.getLogger(__name__)
-TOKEN_CHECK_S = 5.0  # how often a paused worker looks for a new token (a local file read)
 
 
 class SyncWorker:
@@ -100,7 +99,7 @@ class SyncWorker:
         while not self._stop.is_set():
             token = self._usable_token()
             if token is None:
-                self._stop.wait(TOKEN_CHECK_S)
+                self._stop.wait(self.settings.token_check_s)
                 full_due = True
                 continue
             if api is None or token != api_token:
@@ -152,7 +151,7 @@ class SyncWorker:
         while not self._stop.is_set():
             token = self._usable_token()
             if token is None:
-                self._stop.wait(TOKEN_CHECK_S)
+                self._stop.wait(self.settings.token_check_s)
                 continue
             if api is None or token != api_token:
                 if api is not None:
