@@ -9,8 +9,10 @@ A turnstile relay left on is an open door, so this layer owns the guarantees:
   retried (reopening the port), and when it still fails health stays down "relay may be stuck
   on" while a background thread keeps trying until an off gets through;
 - all relays off when the port is opened or reopened and when the relay is closed;
-- when the port disappears (DeviceUnplugged) it is closed and reopened on the next operation,
-  with capped exponential backoff between failed attempts; health says why meanwhile.
+- when the port disappears (DeviceUnplugged) it is closed and reopened at once (the command is
+  retried once if that works: all our commands are idempotent), else on a later operation
+  with capped exponential backoff between failed attempts; health says why meanwhile. A port
+  that fails to reopen after having been open raises DeviceUnplugged, not DeviceNotFound.
 
 Drivers subclass GuardedRelay and implement the `_connect`/`_disconnect`/`_write`/`_read`/
 `_write_all_off` hooks (and `_flash` when the board can time a pulse).
@@ -180,6 +182,22 @@ class GuardedRelay(Relay):
         self._problem = None
         return result
 
+    def _command(self, action: Callable[[], T]) -> T:
+        """_run, plus one immediate reopen-and-retry when the port turns out to be gone.
+
+        After a USB glitch the adapter is often back before anyone notices it left; the first
+        command then fails on the stale descriptor. Every command we send is idempotent
+        (switch to a state, flash, read), so repeating it once on a fresh port is safe.
+        """
+        try:
+            return self._run(action)
+        except DeviceUnplugged as gone:
+            try:
+                self._ready(force=True)
+            except DeviceError:
+                raise gone from None
+            return self._run(action)
+
     # -- Relay API ---------------------------------------------------------------------------------
     def pulse(self, channel: int, ms: int) -> None:
         self._check_channel(channel)
@@ -190,11 +208,11 @@ class GuardedRelay(Relay):
         with self._lock:
             self._ready()
             if self.board_timed_pulse:
-                self._run(lambda: self._flash(channel, ms))
+                self._command(lambda: self._flash(channel, ms))
                 return
             failed = False
             try:
-                self._run(lambda: self._write(channel, True))
+                self._command(lambda: self._write(channel, True))
                 self._hold(ms / 1000)
             except BaseException:
                 failed = True
@@ -211,7 +229,7 @@ class GuardedRelay(Relay):
             raise DeviceConfigError(f"relay {self.where}: set() wants True or False, not {on!r}")
         with self._lock:
             self._ready()
-            self._run(lambda: self._write(channel, on))
+            self._command(lambda: self._write(channel, on))
             if not on:
                 self._stuck.pop(channel, None)
 
@@ -219,12 +237,12 @@ class GuardedRelay(Relay):
         self._check_channel(channel)
         with self._lock:
             self._ready()
-            return self._run(lambda: self._read(channel))
+            return self._command(lambda: self._read(channel))
 
     def all_off(self) -> None:
         with self._lock:
             self._ready()
-            self._run(self._write_all_off)
+            self._command(self._write_all_off)
             self._stuck.clear()
 
     def close(self) -> None:

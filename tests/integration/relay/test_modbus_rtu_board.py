@@ -146,6 +146,22 @@ def test_unplug_and_replug_reopens_and_works_again(socat_pair: SocatPair, modbus
         board.stop()
 
 
+def test_a_port_that_came_back_unnoticed_works_on_the_next_command(socat_pair: SocatPair,
+                                                                   modbus_board) -> None:
+    relay = devices.open_relay(modbus_url(socat_pair))
+    modbus_board.stop()
+    socat_pair.stop()
+    socat_pair.start()  # unplugged and back between two commands: our descriptor is stale
+    board = ModbusBoard(socat_pair.board_end)
+    board.start()
+    try:
+        relay.set(3, True)
+        assert board.state[3] is True
+        relay.close()
+    finally:
+        board.stop()
+
+
 def test_an_off_that_fails_leaves_health_down_until_an_off_gets_through(
         socat_pair, modbus_board, mocker) -> None:
     relay = devices.open_relay(modbus_url(socat_pair, timeout=0.1))
