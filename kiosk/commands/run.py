@@ -16,6 +16,7 @@ import signal
 import sys
 import tempfile
 import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
@@ -25,8 +26,10 @@ from kiosk import config
 from kiosk.bootstrap import Kiosk, build
 from kiosk.members_csv import COLUMNS, parse_csv
 from kiosk.store import Store, StoreError
+from kiosk.sync.worker import attach as attach_sync
 
 log = logging.getLogger("kiosk.run")
+READY_WAIT_S = 5.0
 
 # Demo members: one per thing a member can be told (see `kiosk run --demo` output).
 DEMO_MEMBERS = [
@@ -72,6 +75,13 @@ def demo_config(base: config.Config) -> config.Config:
 def serve(kiosk: Kiosk, stop: threading.Event) -> None:
     kiosk.start()
     cfg = kiosk.config
+    # "ready" means a card presented from now on is a tap: the reader reports ok once it
+    # watches (a card already lying on the reader at that moment is deliberately not a tap).
+    deadline = time.monotonic() + READY_WAIT_S
+    while not kiosk.reader.health().is_ok and time.monotonic() < deadline and not stop.is_set():
+        time.sleep(0.01)
+    if not kiosk.reader.health().is_ok:
+        log.warning("card reader not watching yet: %s", kiosk.reader.health())
     log.info("ready: facility=%s direction=%s reader=%s relay=%s", cfg.kiosk.facility,
              cfg.kiosk.direction, cfg.devices.card_reader, cfg.devices.relay)
     last: dict[str, str] = {}
@@ -113,9 +123,11 @@ def main(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    sync = attach_sync(kiosk)  # background sync with central (idles until enrolled)
     try:
         serve(kiosk, stop)
     finally:
+        sync.stop()
         kiosk.stop()
         log.info("stopped; all relays off")
     return 0
