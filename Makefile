@@ -10,7 +10,8 @@ STAMP := $(VENV)/.installed
 # Debian packages the test suite needs (real stacks: PC/SC + virtual reader, pty pairs,
 # Chromium for the console, PostgreSQL for the central service) and pyscard's build deps.
 APT_TEST_PKGS := pcscd libpcsclite-dev swig vsmartcard-vpcd build-essential python3-dev \
-	socat chromium postgresql-15 libusb-1.0-0 zbar-tools
+	socat chromium postgresql-15 libusb-1.0-0 zbar-tools \
+	fonts-wqy-microhei
 APT_RUN_PKGS := pcscd libpcsclite-dev swig build-essential python3-dev libusb-1.0-0
 
 .PHONY: all demo test test-unit bench lint sysdeps sysdeps-run venv clean
