@@ -18,6 +18,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -186,27 +187,35 @@ class SyncEngine:
 
     # -- members ---------------------------------------------------------------------------
     def pull_members(self, report: CycleReport) -> None:
+        """Pull pages until central has no more; the next page is fetched while this one is
+        written (central's time and ours overlap), but only applied after it, in order."""
         started = _now()
-        while True:
-            with self.store.read() as tx:
-                cursor = store_ops.members_cursor(tx.conn)
-            page = self.api.members_page(cursor, self.settings.page_size)
-            with self.store.write() as tx:
-                if page.reset or cursor == 0:
-                    report.full_copy = True
-                r = store_ops.apply_members_page(tx.conn, self.cipher, page, _now())
+        with self.store.read() as tx:
+            cursor = store_ops.members_cursor(tx.conn)
+        with ThreadPoolExecutor(1, thread_name_prefix="sync-fetch") as pool:
+            pending = pool.submit(self.api.members_page, cursor, self.settings.page_size)
+            while True:
+                page = pending.result()
+                if page.has_more:
+                    if page.next_cursor <= cursor and not page.reset:
+                        raise errors.CentralProtocolError(
+                            f"central's members feed did not advance past cursor {cursor}")
+                    pending = pool.submit(self.api.members_page, page.next_cursor,
+                                          self.settings.page_size)
+                with self.store.write() as tx:
+                    if page.reset or cursor == 0:
+                        report.full_copy = True
+                    r = store_ops.apply_members_page(tx.conn, self.cipher, page, _now())
+                    if not page.has_more:
+                        report.members_deleted += store_ops.finish_resync(tx.conn)
+                        # The copy is complete as of when this pull started.
+                        tx.set_members_as_of(started)
+                report.members_upserted += r.upserted
+                report.members_deleted += r.deleted
+                report.members_refused += len(r.refused)
                 if not page.has_more:
-                    report.members_deleted += store_ops.finish_resync(tx.conn)
-                    # The copy is complete as of when this pull started.
-                    tx.set_members_as_of(started)
-            report.members_upserted += r.upserted
-            report.members_deleted += r.deleted
-            report.members_refused += len(r.refused)
-            if not page.has_more:
-                return
-            if page.next_cursor <= cursor and not page.reset:
-                raise errors.CentralProtocolError(
-                    f"central's members feed did not advance past cursor {cursor}")
+                    return
+                cursor = page.next_cursor
 
     # -- keys, revocations, updates --------------------------------------------------------
     def pull_keys_and_revocations(self) -> None:

@@ -19,11 +19,10 @@ import unicodedata
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from backend_client import wire
 from kiosk.members_csv import MAX_NAME, STATUSES, normalise_uid
@@ -119,6 +118,10 @@ def _clean(item: wire.MemberItem) -> tuple[list[str], list[str], str] | None:
     return uids, facilities, name
 
 
+def _utc_text(at: datetime) -> str:
+    return at.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+
+
 def unsent_visits_used(conn: Connection, member_nos: Sequence[str]) -> dict[str, int]:
     """Visits each member used here that central has not acknowledged yet."""
     used: dict[str, int] = {}
@@ -164,35 +167,40 @@ def apply_members_page(conn: Connection, cipher: NameCipher, page: wire.MembersP
             live.append((item, cleaned))
 
     used = unsent_visits_used(conn, [i.member_no for i, _ in live if i.visits_remaining is not None])
+    # Plain driver SQL for the bulk writes: SQLAlchemy's per-row parameter processing was most
+    # of the time of a 100,000-member full copy. Values are formatted as the store's column
+    # types do (UTCDateTime: naive UTC "YYYY-MM-DD HH:MM:SS.ffffff"; Date: ISO).
+    stamp_text = _utc_text(stamp)
     if live:
-        stmt = sqlite_insert(_m)
-        conn.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[_m.c.member_no],
-                set_={c: stmt.excluded[c] for c in ("name_enc", "status", "visits_remaining",
-                                                    "updated_at")},
-            ),
-            [{"member_no": i.member_no, "name_enc": cipher.encrypt(i.member_no, name),
-              "status": i.status, "updated_at": stamp,
-              "visits_remaining": None if i.visits_remaining is None
-              else max(0, i.visits_remaining - used.get(i.member_no, 0))}
+        conn.exec_driver_sql(
+            "INSERT INTO members (member_no, name_enc, status, visits_remaining, updated_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (member_no) DO UPDATE SET "
+            "name_enc = excluded.name_enc, status = excluded.status, "
+            "visits_remaining = excluded.visits_remaining, updated_at = excluded.updated_at",
+            [(i.member_no, cipher.encrypt(i.member_no, name), i.status,
+              None if i.visits_remaining is None
+              else max(0, i.visits_remaining - used.get(i.member_no, 0)), stamp_text)
              for i, (_, _, name) in live],
         )
         nos = [i.member_no for i, _ in live]
         uids = [u for _, (cards, _, _) in live for u in cards]
         for chunk in _chunks(nos):
-            conn.execute(delete(_c).where(_c.c.member_no.in_(chunk)))
-            conn.execute(delete(_e).where(_e.c.member_no.in_(chunk)))
+            marks = ",".join("?" * len(chunk))
+            conn.exec_driver_sql(f"DELETE FROM cards WHERE member_no IN ({marks})", tuple(chunk))
+            conn.exec_driver_sql(f"DELETE FROM entitlements WHERE member_no IN ({marks})",
+                                 tuple(chunk))
         # Central is the authority: a card it now lists for this member leaves whoever had it.
         for chunk in _chunks(uids):
-            conn.execute(delete(_c).where(_c.c.uid.in_(chunk)))
-        cards = [{"uid": u, "member_no": i.member_no} for i, (cs, _, _) in live for u in cs]
+            conn.exec_driver_sql(f"DELETE FROM cards WHERE uid IN ({','.join('?' * len(chunk))})",
+                                 tuple(chunk))
+        cards = [(u, i.member_no) for i, (cs, _, _) in live for u in cs]
         if cards:
-            conn.execute(insert(_c), cards)
-        ents = [{"member_no": i.member_no, "facility": f, "valid_from": i.valid_from,
-                 "valid_until": i.valid_until} for i, (_, fs, _) in live for f in fs]
+            conn.exec_driver_sql("INSERT INTO cards (uid, member_no) VALUES (?, ?)", cards)
+        ents = [(i.member_no, f, i.valid_from.isoformat(), i.valid_until.isoformat())
+                for i, (_, fs, _) in live for f in fs]
         if ents:
-            conn.execute(insert(_e), ents)
+            conn.exec_driver_sql("INSERT INTO entitlements (member_no, facility, valid_from, "
+                                 "valid_until) VALUES (?, ?, ?, ?)", ents)
     deleted = 0
     for chunk in _chunks(gone):
         deleted += conn.execute(delete(_m).where(_m.c.member_no.in_(chunk))).rowcount or 0
