@@ -48,7 +48,9 @@ MAX_CURSOR = 2**62
 
 _bearer = HTTPBearer(auto_error=False, description="the token from POST /api/v1/enroll")
 _ERRORS = {
+    400: {"model": ErrorBody, "description": "the body is not JSON"},
     401: {"model": ErrorBody, "description": "missing, unknown or revoked kiosk token"},
+    413: {"model": ErrorBody, "description": "the body is over 1 MiB"},
     422: {"description": "the request is malformed; `detail` says which field and why"},
 }
 
@@ -199,7 +201,7 @@ async def get_updates(
     """Decisions on this kiosk's visits and revocations, after `after`. With `wait`, answers as
     soon as there is something (within a second of an approval) or when `wait` runs out."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + wait
+    deadline = loop.time() + min(wait, central.settings.longpoll_cap)
     with central.wakeups.subscribe(kiosk.id) as woken:
         while True:
             woken.clear()  # before reading: a commit after this point sets it again
@@ -249,7 +251,7 @@ def revocation_list(central: CentralDep, kiosk: Kiosk) -> RevocationsOut:
     "/invitations/{invitation_id}", response_model=InvitationOut, responses={404: {"model": ErrorBody}}
 )
 def invitation(
-    invitation_id: Annotated[int, Path(ge=1, le=2**32 - 1)], central: CentralDep, kiosk: Kiosk
+    invitation_id: Annotated[int, Path(ge=1, le=2**31 - 1)], central: CentralDep, kiosk: Kiosk
 ) -> InvitationOut:
     """An invitation by the id in its QR: whom it is for (masked) and whether it admits now."""
     inv = invitations.lookup(central, invitation_id)

@@ -11,9 +11,11 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import __version__, api, auth_routes, console
 from .context import Central
@@ -90,6 +92,13 @@ def create_app(central: Central, *, run_jobs: bool = True) -> FastAPI:
             for e in exc.errors()
         ]
         return JSONResponse({"error": "invalid", "detail": detail}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Any:
+        # Same body shape as ServiceError answers; the console may register its own for HTML.
+        if request.url.path.startswith("/api/") and exc.status_code == 400:
+            return JSONResponse({"error": "bad_body", "detail": str(exc.detail)}, status_code=400)
+        return await http_exception_handler(request, exc)
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, exc: LoginRequired) -> Any:

@@ -133,7 +133,7 @@ class VisitCreate(Strict):
     host: Text(100, 1)
     purpose: Text(100, 1)
     party_size: Annotated[int, Field(ge=1, le=20)] = 1
-    invitation_id: Annotated[int, Field(ge=1, le=2**32 - 1)] | None = Field(
+    invitation_id: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = Field(
         default=None, description="from a scanned invitation QR: approved at once if the invitation is usable"
     )
 

@@ -51,6 +51,8 @@ class Settings:
     # How often the serve process runs its housekeeping (expiry) and retention jobs.
     housekeeping_interval: timedelta = timedelta(seconds=5)
     retention_interval: timedelta = timedelta(hours=1)
+    # Longest a long-poll is held whatever `wait` asks (a proxy with a shorter timeout needs less).
+    longpoll_cap: float = 30.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @property

@@ -62,9 +62,22 @@ LOCK_TIME = timedelta(minutes=15)
 FAILURE_WINDOW = timedelta(minutes=15)
 _USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
 
-_hasher = PasswordHasher()
-# Verified against when the user does not exist, so a missing user costs the same time.
-_DUMMY_HASH = _hasher.hash("not a real password")
+_hasher = PasswordHasher()  # argon2id, the library's (RFC 9106 low-memory) defaults
+_dummy: dict[int, str] = {}
+
+
+def set_password_hasher(hasher: PasswordHasher) -> None:
+    """Replace the hasher for new hashes (tests use cheap parameters; old hashes still verify)."""
+    global _hasher
+    _hasher = hasher
+
+
+def _dummy_hash() -> str:
+    # Verified against when the user does not exist, so a missing user costs the same time.
+    key = id(_hasher)
+    if key not in _dummy:
+        _dummy[key] = _hasher.hash("not a real password")
+    return _dummy[key]
 
 
 class LoginRequired(Exception):
@@ -164,7 +177,7 @@ def authenticate(central: Central, username: str, password: str, address: str | 
         user = s.execute(select(User).where(User.username == username)).scalar_one_or_none()
     ok = False
     try:
-        ok = _hasher.verify(user.password_hash if user else _DUMMY_HASH, password[:1024])
+        ok = _hasher.verify(user.password_hash if user else _dummy_hash(), password[:1024])
     except (VerificationError, InvalidHashError):
         ok = False
     if not ok or user is None or user.disabled:

@@ -1,0 +1,129 @@
+"""Authorisation matrix: every /api/v1 endpoint × no token, a wrong token, a revoked token, a
+console session instead of a token, and another kiosk's token (which sees none of ours)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import requests
+
+from central.services import invitations, kiosks, visits
+from tests.fixtures.central import CentralServer
+
+RIC = "11010519491231002X"
+
+
+def _endpoints(visit_id: int, invitation_id: int) -> list[tuple[str, str, dict[str, Any] | None]]:
+    now = datetime.now(UTC).isoformat()
+    return [
+        ("GET", "/api/v1/members", None),
+        (
+            "POST",
+            "/api/v1/events",
+            {"events": [{"event_id": str(uuid.uuid4()), "occurred_at": now, "kind": "entry"}]},
+        ),
+        (
+            "POST",
+            "/api/v1/visits",
+            {
+                "client_id": str(uuid.uuid4()),
+                "id_type": "cn_ric",
+                "id_number": RIC,
+                "name": "A",
+                "mobile": "13800138000",
+                "host": "h",
+                "purpose": "p",
+            },
+        ),
+        ("GET", f"/api/v1/visits/{visit_id}", None),
+        ("GET", "/api/v1/updates", None),
+        ("POST", "/api/v1/heartbeat", {"sent_at": now}),
+        ("GET", "/api/v1/keys", None),
+        ("GET", "/api/v1/revocations", None),
+        ("GET", f"/api/v1/invitations/{invitation_id}", None),
+    ]
+
+
+@pytest.fixture
+def setup(central_server: CentralServer) -> dict[str, Any]:
+    srv = central_server
+    mine = srv.kiosk_session(srv.add_kiosk("mine"))
+    v = mine.post(
+        srv.url("/api/v1/visits"),
+        json={
+            "client_id": str(uuid.uuid4()),
+            "id_type": "cn_ric",
+            "id_number": RIC,
+            "name": "A",
+            "mobile": "13800138000",
+            "host": "h",
+            "purpose": "p",
+        },
+    ).json()
+    visits.approve_visit(srv.central, v["visit_id"], None)
+    now = datetime.now(UTC)
+    inv = invitations.create(srv.central, None, "V", "H", now, now + timedelta(hours=1))
+    revoked_token = srv.add_kiosk("gone")
+    kiosks.revoke_kiosk(srv.central, next(k.id for k in kiosks.list_kiosks(srv.central) if k.name == "gone"))
+    srv.add_user("root", "admin")
+    cookie_session, _ = srv.login("root")
+    return {
+        "mine": mine,
+        "visit_id": v["visit_id"],
+        "invitation_id": inv.id,
+        "revoked": revoked_token,
+        "cookie": cookie_session,
+    }
+
+
+def test_matrix_covers_every_kiosk_endpoint(central_server: CentralServer) -> None:
+    spec = central_server.http.get(central_server.url("/openapi.json")).json()
+    listed = {(m.upper(), p) for p, ops in spec["paths"].items() for m in ops}
+    covered = {
+        (m, p.replace("/1", "/{visit_id}", 1) if p.startswith("/api/v1/visits/") else p)
+        for m, p, _ in _endpoints(1, 1)
+    }
+    covered = {
+        (m, "/api/v1/invitations/{invitation_id}" if p.startswith("/api/v1/invitations/") else p)
+        for m, p in covered
+    }
+    assert listed - {("POST", "/api/v1/enroll")} == covered
+
+
+@pytest.mark.parametrize("who", ["none", "garbage", "revoked", "session_cookie", "wrong_scheme"])
+def test_every_endpoint_refuses_without_a_valid_token(
+    central_server: CentralServer, setup: dict[str, Any], who: str
+) -> None:
+    srv = central_server
+    session: requests.Session = setup["cookie"] if who == "session_cookie" else requests.Session()
+    headers = {
+        "none": {},
+        "session_cookie": {},
+        "garbage": {"Authorization": "Bearer " + "x" * 43},
+        "revoked": {"Authorization": f"Bearer {setup['revoked']}"},
+        "wrong_scheme": {"Authorization": f"Basic {setup['revoked']}"},
+    }[who]
+    for method, path, body in _endpoints(setup["visit_id"], setup["invitation_id"]):
+        r = session.request(method, srv.url(path), json=body, headers=headers, timeout=10)
+        assert r.status_code == 401, (method, path, r.status_code, r.text)
+        assert r.json()["error"] in ("no_token", "bad_token")
+
+
+def test_another_kiosk_sees_none_of_our_data(central_server: CentralServer, setup: dict[str, Any]) -> None:
+    srv = central_server
+    theirs = srv.kiosk_session(srv.add_kiosk("theirs"))
+    assert theirs.get(srv.url(f"/api/v1/visits/{setup['visit_id']}")).status_code == 404
+    assert theirs.get(srv.url("/api/v1/updates")).json()["items"] == []
+    mine = setup["mine"].get(srv.url("/api/v1/updates")).json()["items"]
+    assert [u["payload"]["visit_id"] for u in mine] == [setup["visit_id"]]
+    # Shared data is shared: keys, revocations, invitations, members.
+    for path in (
+        "/api/v1/keys",
+        "/api/v1/revocations",
+        f"/api/v1/invitations/{setup['invitation_id']}",
+        "/api/v1/members",
+    ):
+        assert theirs.get(srv.url(path)).status_code == 200, path
