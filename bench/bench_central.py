@@ -326,7 +326,8 @@ def bench_members(tmp: Path) -> bool:
     ok = best <= 5.0
     print(
         f"full members feed, {MEMBERS:,} members in pages of 5,000: {best:.2f} s (target <= 5 s); "
-        f"floor (bare SELECT of the same columns) {floor:.2f} s, ratio {best / floor:.1f}x  {'OK' if ok else 'FAIL'}"
+        f"floor (bare SELECT of the same columns) {floor:.2f} s, ratio {best / floor:.1f}x  "
+        f"{'OK' if ok else 'FAIL'}"
     )
     return ok
 
