@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from ..context import Central
 from ..models import AccessEvent, utcnow
-from . import visits
+from . import overdraw, visits
 
 VISITOR_KINDS = ("visitor_entry", "visitor_exit")
 
@@ -61,4 +61,5 @@ def ingest(central: Central, kiosk_id: int, events: list[EventIn]) -> tuple[int,
         for e in unique:
             if e.event_id in stored and e.kind in VISITOR_KINDS and e.visit_id is not None:
                 visits.record_passage(s, e.visit_id, e.kind, e.occurred_at)
+        overdraw.on_ingest(s, kiosk_id, [e for e in unique if e.event_id in stored])
     return len(stored), len(events) - len(stored)
