@@ -40,7 +40,9 @@ def normalise(id_type: str, number: str) -> str:
 
 def mask(number: str) -> str:
     """`110***********1234` style: enough for a receptionist to compare with the card shown."""
-    if len(number) >= 10:
+    # Long numbers (resident IDs) keep 3 + 4; shorter ones (passports, permits) keep 1 + 2, so
+    # more than half of any number stays hidden.
+    if len(number) >= 15:
         return number[:3] + "*" * (len(number) - 7) + number[-4:]
     return number[:1] + "*" * (len(number) - 3) + number[-2:]
 
