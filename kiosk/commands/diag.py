@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import devices
+from backend_client import status as sync_status
 from kiosk import __version__, config
 
 _OPENERS = {
@@ -99,6 +100,7 @@ def collect(cfg: config.Config) -> dict[str, Any]:
         "devices": [asdict(probe_device(n, u)) for n, u in urls.items()],
         "storage": storage_report(cfg.data_path),
         "central": {"url": cfg.central.url},
+        "sync": sync_status.read(cfg.data_path),
     }
 
 
@@ -114,6 +116,7 @@ def render(report: dict[str, Any]) -> str:
     else:
         lines.append(f"storage: {st['data_dir']} — {st['free_mb']} MB free of {st['total_mb']} MB")
     lines.append(f"central: {report['central']['url']}")
+    lines.append(f"sync: {sync_status.summary(report['sync'])}")
     return "\n".join(lines)
 
 

@@ -29,6 +29,7 @@ def test_all_ok_json(tmp_path: Path) -> None:
     assert states == {"card_reader": "ok", "relay": "ok", "printer": "ok", "qr_scanner": "ok"}
     assert report["kiosk"] == "Diag lobby"
     assert report["clock"]["timezone"] == "Asia/Shanghai"
+    assert report["sync"]["state"] == "not_enrolled"
 
 
 def test_absent_device_is_down_with_reason(tmp_path: Path) -> None:
@@ -44,3 +45,9 @@ def test_bad_config_exits_2_naming_the_key(tmp_path: Path, bad: str) -> None:
     assert proc.returncode == 2
     assert "kiosk.toml" in proc.stderr
     assert bad.split(" ")[0] in proc.stderr
+
+
+def test_text_report_has_a_sync_line(tmp_path: Path) -> None:
+    proc = run_diag(tmp_path, ALL_SIM)
+    sync_line = next(ln for ln in proc.stdout.splitlines() if ln.startswith("sync:"))
+    assert "enroll" in sync_line
