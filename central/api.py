@@ -41,9 +41,6 @@ from .signing import FACILITIES
 from .web_auth import get_central
 
 MAX_WAIT_S = 30.0
-# Safety net while waiting: re-read even without a wake-up (e.g. a write made by another process
-# on SQLite, or a LISTEN connection that dropped). Wake-ups are the fast path.
-RECHECK_S = 5.0
 MAX_CURSOR = 2**62
 
 _bearer = HTTPBearer(auto_error=False, description="the token from POST /api/v1/enroll")
@@ -210,7 +207,9 @@ async def get_updates(
             if page.items or remaining <= 0 or central.wakeups.closing:
                 return page
             try:
-                await asyncio.wait_for(woken.wait(), timeout=min(remaining, RECHECK_S))
+                await asyncio.wait_for(
+                    woken.wait(), timeout=min(remaining, central.settings.longpoll_recheck)
+                )
             except TimeoutError:
                 pass
 

@@ -53,6 +53,9 @@ class Settings:
     retention_interval: timedelta = timedelta(hours=1)
     # Longest a long-poll is held whatever `wait` asks (a proxy with a shorter timeout needs less).
     longpoll_cap: float = 30.0
+    # Safety net while a long-poll waits: re-read even without a wake-up (a write by another
+    # process on SQLite, a LISTEN connection that dropped). Wake-ups are the fast path.
+    longpoll_recheck: float = 5.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
