@@ -45,6 +45,8 @@ DEMO_MEMBERS = [
 def setup_logging(level: str) -> None:
     logging.basicConfig(level=getattr(logging, level), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
+    # Alembic narrates every start at INFO; kiosk.store.migrate logs the upgrades that matter.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def demo_config(base: config.Config) -> config.Config:
