@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import requests
@@ -18,6 +17,16 @@ CSV = (
     "M002,Li Si,04A1B2C4,gym,2026-01-01,2026-12-31,frozen,10\n"
     "M003,Bad Date,04A1B2C5,gym,2026-13-01,2026-12-31,active,\n"
 )
+
+
+def _established(port: int) -> int:
+    """Server-side ESTABLISHED TCP connections on 127.0.0.1:port (from /proc/net/tcp)."""
+    n = 0
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, state = line.split()[1], line.split()[3]
+        if state == "01" and int(local.split(":")[1], 16) == port:
+            n += 1
+    return n
 
 
 def test_users_add_reads_password_from_stdin_and_rejects_duplicates(run_central_cli) -> None:
@@ -85,7 +94,8 @@ def test_serve_enroll_and_prompt_shutdown_with_a_waiting_long_poll(run_central_c
 
         t = threading.Thread(target=poll)
         t.start()
-        time.sleep(0.5)  # let the poll reach the server: the point is that it is waiting
+        # The poll must be inside the server when shutdown starts: wait for its connection.
+        wait_until(lambda: _established(port) >= 1, 10, "the long-poll's connection")
         proc.send_signal(signal.SIGTERM)
         # A 30 s poll must not hold the shutdown: uvicorn's own grace period is 5 s.
         proc.wait(timeout=4)
