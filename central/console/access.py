@@ -24,13 +24,16 @@ PAGES: dict[str, frozenset[str]] = {
     "onsite": RECEPTION,
     "log": RECEPTION,
     "invitations": RECEPTION,
+    "overdraws": RECEPTION,  # visits admitted beyond a package: settled at the desk
     "blocklist": ADMIN,
     "members": ADMIN,
     "users": ADMIN,
     "kiosks": DEVICES,
 }
 # Navigation order, and where a role lands after logging in.
-NAV: tuple[str, ...] = ("pending", "onsite", "log", "invitations", "members", "blocklist", "kiosks", "users")
+NAV: tuple[str, ...] = (
+    "pending", "onsite", "log", "invitations", "overdraws", "members", "blocklist", "kiosks", "users",
+)  # fmt: skip
 
 
 class LoginNeeded(Exception):

@@ -16,6 +16,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from kiosk.domain.masking import mask_id_number, mask_uid
 
+from .. import web_auth
+from ..services import overdraw
 from . import i18n
 from .access import Viewer
 
@@ -95,6 +97,8 @@ def context(request: Request, viewer: Viewer | None, **extra: Any) -> dict[str, 
         "_": i18n.translator(lang),
         "viewer": viewer,
         "csrf": viewer.csrf_token if viewer else "",
+        # Called by the navigation only when the viewer may open the overdraws page.
+        "open_overdraws": lambda: overdraw.count_unresolved(web_auth.get_central(request)),
         "now": datetime.now(UTC),
         "flash": None,
         "error": None,

@@ -16,7 +16,7 @@ from .. import identity, web_auth
 from ..errors import Conflict, Invalid, NotFound, ServiceError
 from ..models import Member
 from ..services import blocklist, invitations, kiosks, members
-from . import i18n, queries, render
+from . import i18n, queries, render, routes_overdraws
 from .access import Viewer, action, page
 from .forms import FormError, fields, integer, local_datetime, upload
 from .qr_svg import qr_svg
@@ -213,9 +213,13 @@ def _member_form(
     request: Request, v: Viewer, values: dict[str, str], status: int = 200, error: str | None = None,
     existing: bool = False,
 ) -> Response:  # fmt: skip
+    # The member's unsettled overdraws: whoever edits the package sees what is still owed.
+    no = values.get("member_no", "") if existing else ""
+    open_overdraws = routes_overdraws.rows(web_auth.get_central(request), member_no=no) if no else []
     return render.page(
-        request, v, "member_edit.html", status=status, error=error, values=values, existing=existing
-    )
+        request, v, "member_edit.html", status=status, error=error, values=values, existing=existing,
+        overdraws=open_overdraws,
+    )  # fmt: skip
 
 
 @router.get("/members/edit")

@@ -1,0 +1,117 @@
+"""Console page for visit overdraws: visits two offline kiosks admitted beyond a member's
+package (central.services.overdraw records them), listed for reception to settle.
+
+Who: receptionists and administrators may see and resolve them ("overdraws" in access.PAGES).
+Settling one is a desk decision — charge the visit to the member's next package, or waive it —
+made by whoever is at reception when the member next comes in, so it sits with the visitor
+pages rather than with the administrator-only member pages. Technicians see neither.
+
+Resolving needs a note (what was decided, 1 to 200 characters) and the session's CSRF token;
+the record stays, leaving the open list for the "settled" one. Member names are masked here:
+the member number identifies the member, the masked name is only there to confirm it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+
+from kiosk.domain.masking import mask_name
+
+from .. import web_auth
+from ..context import Central
+from ..errors import NotFound
+from ..models import Member
+from ..services import overdraw
+from . import i18n, render
+from .access import Viewer, action, page
+from .forms import fields
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+
+NOTE_MAX = 200  # the column's width (visit_overdraws.note)
+LIST_LIMIT = 500  # open overdraws are rare; a page this long means reception is far behind
+SETTLED_LIMIT = 100
+SHOWS = ("open", "settled")
+
+View = Annotated[Viewer, Depends(page("overdraws"))]
+Resolve = Annotated[Viewer, Depends(action("overdraws"))]
+
+
+@dataclass(frozen=True)
+class OverdrawRow:
+    id: int
+    member_no: str
+    name_masked: str  # "" when the member was deleted since
+    kiosk: str
+    facility: str | None
+    occurred_at: datetime
+    recorded_at: datetime
+    resolved_at: datetime | None
+    note: str
+
+
+def _masked_names(central: Central, member_nos: set[str]) -> dict[str, str]:
+    if not member_nos:
+        return {}
+    stmt = select(Member.member_no, Member.name).where(
+        Member.member_no.in_(sorted(member_nos)), Member.deleted.is_(False)
+    )
+    with central.db.reading() as s:
+        return {no: mask_name(name) for no, name in s.execute(stmt).all()}
+
+
+def rows(central: Central, *, settled: bool = False, member_no: str | None = None) -> list[OverdrawRow]:
+    """Open overdraws (or the settled ones, newest first), each with its member's masked name."""
+    found = overdraw.list_overdraws(central, unresolved_only=not settled, member_no=member_no,
+                                    limit=LIST_LIMIT)
+    if settled:  # list_overdraws gives open and settled alike when not limited to open ones
+        found = [o for o in found if o.resolved_at is not None][:SETTLED_LIMIT]
+    names = _masked_names(central, {o.member_no for o in found})
+    return [
+        OverdrawRow(o.id, o.member_no, names.get(o.member_no, ""), o.kiosk, o.facility,
+                    o.occurred_at, o.recorded_at, o.resolved_at, o.note)
+        for o in found
+    ]  # fmt: skip
+
+
+def _page(request: Request, v: Viewer, show: str = "open", status: int = 200,
+          error: str | None = None, error_id: int | None = None, note: str = "") -> Response:  # fmt: skip
+    central = web_auth.get_central(request)
+    return render.page(
+        request, v, "overdraws.html", status=status, error=error, error_id=error_id, note=note,
+        show=show, rows=rows(central, settled=show == "settled"), note_max=NOTE_MAX,
+        done=request.query_params.get("done"),
+    )  # fmt: skip
+
+
+@router.get("/overdraws")
+def overdraws_page(
+    request: Request, v: View, show: Annotated[str, Query(max_length=10)] = "open"
+) -> Response:
+    return _page(request, v, show if show in SHOWS else "open")
+
+
+@router.post("/overdraws/{overdraw_id}/resolve")
+async def overdraw_resolve(
+    request: Request, v: Resolve, overdraw_id: Annotated[int, Path(ge=1, le=2_000_000_000)]
+) -> Response:
+    f = await fields(request)  # over-long values are dropped there, so they read as missing
+    note = " ".join(f.get("note", "").split())
+    if not 1 <= len(note) <= NOTE_MAX:
+        _ = i18n.translator(render.language(request))
+        msg = _("Write what was decided (charged or waived), up to {n} characters.", n=NOTE_MAX)
+        return _page(request, v, status=422, error=msg, error_id=overdraw_id, note=note[:NOTE_MAX])
+    try:
+        await run_in_threadpool(overdraw.resolve, web_auth.get_central(request), overdraw_id,
+                                v.user.id, note)  # fmt: skip
+    except NotFound:
+        return RedirectResponse("/console/overdraws?done=gone", status_code=303)
+    return RedirectResponse("/console/overdraws?done=resolved", status_code=303)
+
