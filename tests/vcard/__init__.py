@@ -7,5 +7,6 @@ shared/HARDWARE-TESTING.md).
 """
 
 from .card import VPCD_HOST, VPCD_PORTS, VirtualCard
+from .lock import StackBusy, pcsc_stack_lock
 
-__all__ = ["VPCD_HOST", "VPCD_PORTS", "VirtualCard"]
+__all__ = ["VPCD_HOST", "VPCD_PORTS", "StackBusy", "VirtualCard", "pcsc_stack_lock"]

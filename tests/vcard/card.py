@@ -13,6 +13,7 @@ import contextlib
 import socket
 import struct
 import threading
+import time
 
 VPCD_HOST = "127.0.0.1"
 # vpcd's reader "Virtual PCD 00 0N" listens on 35963 + N.
@@ -49,6 +50,10 @@ class VirtualCard:
         self.vanish_on_uid_read = vanish_on_uid_read
         self.uid_reads = 0  # GET DATA (UID) commands answered
         self.apdus: list[bytes] = []
+        # When each ATR went out (time.perf_counter, CLOCK_MONOTONIC: comparable across
+        # processes). pcscd powers a new card and reads its ATR just before it reports
+        # the card present, so the first one is the bench's "card present" moment.
+        self.atr_sent_at: list[float] = []
         self.vanished = threading.Event()
         self._sock: socket.socket | None = None
         self._thread: threading.Thread | None = None
@@ -67,6 +72,7 @@ class VirtualCard:
         # Without both, every APDU costs ≈43 ms (Nagle's algorithm meets delayed ACK).
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.vanished.clear()
+        self.atr_sent_at = []
         self._sock = sock
         self._thread = threading.Thread(target=self._serve, args=(sock,), daemon=True,
                                         name=f"vcard-{self.uid.hex()}")
@@ -110,6 +116,8 @@ class VirtualCard:
                     return
                 if reply is not None:
                     sock.sendall(struct.pack(">H", len(reply)) + reply)
+                    if message == bytes([_CTRL_GET_ATR]):
+                        self.atr_sent_at.append(time.perf_counter())
         except OSError:
             return  # removed while serving
 
