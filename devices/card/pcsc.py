@@ -64,6 +64,17 @@ _LEAVE_CARD = scard.SCARD_LEAVE_CARD
 _NOTHING_HAPPENED = (scard.SCARD_E_TIMEOUT, scard.SCARD_E_CANCELLED)
 
 
+class _Run:
+    """One start()..stop() of the loop. A thread that outlives stop() (stuck in on_tap)
+    keeps its own stop flag and context, so it can never disturb the next run."""
+
+    def __init__(self, on_tap: Callable[[Tap], None]) -> None:
+        self.on_tap = on_tap
+        self.stop = threading.Event()
+        self.context: int | None = None  # for SCardCancel from stop()
+        self.last_crash = ""
+
+
 class PcscCardReader(CardReader):
     def __init__(
         self, url: str, reader_prefix: str | None = None, *, backoff: Backoff | None = None
@@ -74,51 +85,53 @@ class PcscCardReader(CardReader):
         self._backoff = backoff or Backoff(0.1, 2.0)
         self._lock = threading.Lock()
         self._health = Health.down("not started")
-        self._stop = threading.Event()
+        self._run: _Run | None = None
         self._thread: threading.Thread | None = None
-        self._on_tap: Callable[[Tap], None] | None = None
-        self._context: int | None = None  # for SCardCancel from stop()
 
     # -- CardReader -------------------------------------------------------------------
 
     def start(self, on_tap: Callable[[Tap], None]) -> None:
         with self._lock:
-            if self._thread is not None and self._thread.is_alive():
+            if self._run is not None:
                 raise DeviceError(f"{self.url}: card reader is already started")
-            self._on_tap = on_tap
-            self._stop.clear()
+            run = self._run = _Run(on_tap)
             self._health = Health.down("starting")
-            self._thread = threading.Thread(target=self._supervise, name="pcsc-reader",
-                                            daemon=True)
+            self._thread = threading.Thread(target=self._supervise, args=(run,),
+                                            name="pcsc-reader", daemon=True)
             self._thread.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            deadline = time.monotonic() + _STOP_JOIN_S
-            while thread.is_alive() and time.monotonic() < deadline:
-                # Repeated because a cancel sent between two waits is lost.
-                self._cancel_wait()
-                thread.join(0.05)
-            if thread.is_alive():
-                log.warning("card reader thread did not stop within %.0f s (stuck in on_tap?)",
-                            _STOP_JOIN_S)
         with self._lock:
-            self._thread = None
+            run, thread = self._run, self._thread
+            self._run = self._thread = None
             self._health = Health.down("stopped")
+        if run is None or thread is None:
+            return
+        run.stop.set()
+        if thread is threading.current_thread():
+            return  # stop() from inside on_tap: the loop ends when on_tap returns
+        deadline = time.monotonic() + _STOP_JOIN_S
+        while thread.is_alive() and time.monotonic() < deadline:
+            # Repeated because a cancel sent between two waits is lost.
+            self._cancel_wait(run)
+            thread.join(0.05)
+        if thread.is_alive():
+            log.warning("card reader thread did not stop within %.0f s (stuck in on_tap?)",
+                        _STOP_JOIN_S)
 
     def health(self) -> Health:
         with self._lock:
             thread, health = self._thread, self._health
-        if thread is not None and not thread.is_alive() and not self._stop.is_set():
+        if thread is not None and not thread.is_alive():
             return Health.down("card reader loop stopped unexpectedly")
         return health
 
     # -- the supervised loop -----------------------------------------------------------
 
-    def _set_health(self, health: Health) -> None:
+    def _set_health(self, run: _Run, health: Health) -> None:
         with self._lock:
+            if run is not self._run:
+                return  # a stopped run's last words
             previous, self._health = self._health, health
         if health != previous:
             if health.is_ok:
@@ -126,36 +139,39 @@ class PcscCardReader(CardReader):
             else:
                 log.warning("card reader down: %s", health.reason)
 
-    def _supervise(self) -> None:
-        while not self._stop.is_set():
+    def _supervise(self, run: _Run) -> None:
+        while not run.stop.is_set():
             try:
-                self._session()
+                self._session(run)
             except DeviceError as exc:
-                self._set_health(Health.down(str(exc)))
-            except BaseException:  # even SystemExit from on_tap must not end the watching
-                log.exception("card reader loop failed; restarting it")
-                self._set_health(Health.down("card reader loop restarting after an error"))
+                self._set_health(run, Health.down(str(exc)))
+            except BaseException as exc:  # even SystemExit from on_tap must not end watching
+                crash = f"{type(exc).__name__}: {exc}"
+                if crash != run.last_crash:  # the same bug every 2 s would flood the log
+                    log.exception("card reader loop failed; restarting it")
+                    run.last_crash = crash
+                self._set_health(run, Health.down("card reader loop restarting after an error"))
             finally:
-                self._release_context()
-            self._stop.wait(self._backoff.next())
+                self._release_context(run)
+            run.stop.wait(self._backoff.next())
 
-    def _session(self) -> None:
+    def _session(self, run: _Run) -> None:
         """Connect, find the reader, watch it until stop() or until something breaks."""
         hresult, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
         if hresult != scard.SCARD_S_SUCCESS:
             raise DeviceNotFound(SERVICE_DOWN_REASON)
-        with self._lock:
-            self._context = context
+        run.context = context
         reader = self._pick_reader(context)
         known = self._wait(context, reader, scard.SCARD_STATE_UNAWARE, 0)
         # Skip a card that is already there (see the module docstring).
         handled = known >> 16 if known & _READABLE_MASK == _PRESENT else None
         self.reader_name = reader
-        self._set_health(Health.ok(f"watching {reader}"))
+        self._set_health(run, Health.ok(f"watching {reader}"))
         self._backoff.reset()
-        self._watch(context, reader, known, handled)
+        run.last_crash = ""
+        self._watch(run, reader, known, handled)
 
-    def _watch(self, context: int, reader: str, known: int, handled: int | None) -> None:
+    def _watch(self, run: _Run, reader: str, known: int, handled: int | None) -> None:
         """Wait for cards and tap each presentation once.
 
         This is the latency path bench/bench_card.py measures against a bare PC/SC read:
@@ -166,7 +182,7 @@ class PcscCardReader(CardReader):
         while state changes caused by our own connect (INUSE) do not.
         """
         get_status_change = scard.SCardGetStatusChange
-        stop = self._stop
+        context, stop = run.context, run.stop
         while not stop.is_set():
             hresult, states = get_status_change(context, _WAIT_MS, [(reader, known)])
             if hresult != _SUCCESS:
@@ -177,11 +193,11 @@ class PcscCardReader(CardReader):
             if event & _READABLE_MASK == _PRESENT and event >> 16 != handled:
                 seen_at = time.time()
                 handled = event >> 16
-                uid = self._read_uid(context, reader)
-                if uid is not None and self._on_tap is not None and not stop.is_set():
+                uid = self._read_uid(run, reader)
+                if uid is not None and not stop.is_set():
                     tap = Tap(uid=uid, atr=bytes(atr).hex().upper(), reader=reader,
                               at=datetime.fromtimestamp(seen_at, UTC))
-                    deliver(self._on_tap, tap, log)
+                    deliver(run.on_tap, tap, log)
             elif event & _GONE_STATES:
                 raise DeviceUnplugged("reader unplugged")
             known = event & ~scard.SCARD_STATE_CHANGED
@@ -219,13 +235,13 @@ class PcscCardReader(CardReader):
             raise DeviceUnplugged("reader unplugged")
         return event & ~scard.SCARD_STATE_CHANGED
 
-    def _read_uid(self, context: int, reader: str) -> str | None:
+    def _read_uid(self, run: _Run, reader: str) -> str | None:
         """The UID of the card on the reader, or None if it left or gave no usable UID.
 
         The usual case runs first with as few Python steps as possible: this is the
         turnstile's latency, and on a cold cache each step costs microseconds.
         """
-        hresult, card, protocol = scard.SCardConnect(context, reader, _SHARED, _PROTOCOLS)
+        hresult, card, protocol = scard.SCardConnect(run.context, reader, _SHARED, _PROTOCOLS)
         response: list[int] = []
         if hresult == _SUCCESS:
             try:
@@ -235,15 +251,17 @@ class PcscCardReader(CardReader):
             n = len(response)
             if hresult == _SUCCESS and _MIN_ANSWER <= n <= _MAX_ANSWER and response[n - 2:] == SW_OK:
                 return bytes(response[: n - 2]).hex().upper()
-        return self._read_uid_again(context, reader, hresult, response)
+        return self._read_uid_again(run, reader, hresult, response)
 
     def _read_uid_again(
-        self, context: int, reader: str, hresult: int, response: list[int]
+        self, run: _Run, reader: str, hresult: int, response: list[int]
     ) -> str | None:
         """Make sense of a read that did not go as usual; retry while that can help."""
         for attempt in range(1, _READ_ATTEMPTS + 1):
             if attempt > 1:
-                hresult, card, protocol = scard.SCardConnect(context, reader, _SHARED, _PROTOCOLS)
+                hresult, card, protocol = scard.SCardConnect(
+                    run.context, reader, _SHARED, _PROTOCOLS
+                )
                 if hresult == _SUCCESS:
                     try:
                         hresult, response = scard.SCardTransmit(card, protocol, GET_UID_APDU)
@@ -255,7 +273,7 @@ class PcscCardReader(CardReader):
                 log.debug("card left before its UID was read (%s)", describe(hresult))
                 return None
             if hresult in RETRYABLE and attempt < _READ_ATTEMPTS:
-                if self._stop.wait(_READ_RETRY_S):
+                if run.stop.wait(_READ_RETRY_S):
                     return None
                 continue
             error = translate(hresult, "reading the card UID")
@@ -281,18 +299,18 @@ class PcscCardReader(CardReader):
             log.warning("card gave an unusable UID: %s", exc)
             return None
 
-    def _cancel_wait(self) -> None:
-        with self._lock:
-            context = self._context
+    @staticmethod
+    def _cancel_wait(run: _Run) -> None:
+        context = run.context
         if context is not None:
             try:
                 scard.SCardCancel(context)
             except Exception:  # a context released under us; stop() only needs a wake-up
                 log.debug("SCardCancel failed", exc_info=True)
 
-    def _release_context(self) -> None:
-        with self._lock:
-            context, self._context = self._context, None
+    @staticmethod
+    def _release_context(run: _Run) -> None:
+        context, run.context = run.context, None
         if context is not None:
             try:
                 scard.SCardReleaseContext(context)

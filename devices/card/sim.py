@@ -65,7 +65,6 @@ class SimCardReader(CardReader):
         self._plugged = unplug_after != 0
         self._fault_armed = bool(unplug_after)  # the unplug fault fires once
         self._card: str | None = None  # UID of the card on the reader
-        self._on_tap: Callable[[Tap], None] | None = None
         self._queue: queue.SimpleQueue[Tap | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._control: ControlSocket | None = None
@@ -86,10 +85,10 @@ class SimCardReader(CardReader):
                 )
             if self.control_path is not None:
                 self._control = ControlSocket(self.control_path, self.handle_command)
-            self._on_tap = on_tap
+            # A fresh queue per run: a dispatcher stuck in an old on_tap never sees new taps.
             self._queue = queue.SimpleQueue()
-            self._thread = threading.Thread(target=self._dispatch, name="sim-card-reader",
-                                            daemon=True)
+            self._thread = threading.Thread(target=self._dispatch, args=(self._queue, on_tap),
+                                            name="sim-card-reader", daemon=True)
             self._thread.start()
             self._started = True
             self._ever_started = True
@@ -184,13 +183,10 @@ class SimCardReader(CardReader):
             return "error: unknown command; use tap, insert, remove, unplug, replug or health"
         return "ok"
 
-    def _dispatch(self) -> None:
-        while True:
-            tap = self._queue.get()
-            if tap is None:
-                return
-            if self._on_tap is not None:
-                deliver(self._on_tap, tap, log)
+    @staticmethod
+    def _dispatch(taps: queue.SimpleQueue[Tap | None], on_tap: Callable[[Tap], None]) -> None:
+        while (tap := taps.get()) is not None:
+            deliver(on_tap, tap, log)
 
 
 def _parse_fail(url: DeviceURL) -> int | None:

@@ -33,7 +33,7 @@ def record_health(reader: PcscCardReader, mocker) -> list[devices.Health]:
     seen: list[devices.Health] = []
     original = reader._set_health
     mocker.patch.object(reader, "_set_health",
-                        side_effect=lambda h: (seen.append(h), original(h))[1])
+                        side_effect=lambda run, h: (seen.append(h), original(run, h))[1])
     return seen
 
 
@@ -276,3 +276,34 @@ def test_health_before_start() -> None:
     assert reader.health() == devices.Health.down("not started")
     reader.stop()  # stop before start is harmless
     reader.close()
+
+
+def test_restart_while_an_old_on_tap_is_stuck(fake, make_reader, mocker) -> None:
+    mocker.patch.object(pcsc, "_STOP_JOIN_S", 0.05)
+    release = threading.Event()
+    stuck: list[str] = []
+
+    def slow(tap: devices.Tap) -> None:
+        stuck.append(tap.uid)
+        release.wait(5)
+
+    reader, _ = make_reader(on_tap=slow)
+    fake.insert(R0, bytes.fromhex("04A1B2C3"))
+    wait_until(lambda: stuck, "the slow handler to be running")
+    reader.stop()  # gives up joining after _STOP_JOIN_S
+    rec = Recorder()
+    reader.start(rec)
+    fake.remove(R0)
+    wait_until(lambda: reader.health().is_ok, "the new run watching")
+    release.set()
+    fake.insert(R0, bytes.fromhex("04D5E6F7"))
+    wait_until(lambda: rec.uids, "a tap in the new run")
+    assert rec.uids == ["04D5E6F7"] and stuck == ["04A1B2C3"]
+    assert reader.health().is_ok
+
+
+def test_the_same_crash_is_logged_once(fake, make_reader, caplog) -> None:
+    fake.list_exceptions.extend(TypeError("same bug") for _ in range(3))
+    with caplog.at_level(logging.ERROR, logger="devices.card.pcsc"):
+        make_reader()
+    assert len([r for r in caplog.records if "restarting" in r.getMessage()]) == 1
