@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 import pytest
+from smartcard import scard
 
 import devices
 from devices.card.pcsc import PcscCardReader
@@ -58,12 +59,30 @@ def test_tap_gives_one_event_with_uid_atr_reader_and_utc_time(vcards, open_reade
     assert len(taps.all) == 1
 
 
+def _use_card_elsewhere(reader: str) -> None:
+    """Another application connects to the card (reader state INUSE, same presentation)."""
+    hresult, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+    assert hresult == scard.SCARD_S_SUCCESS
+    try:
+        hresult, card, _ = scard.SCardConnect(context, reader, scard.SCARD_SHARE_SHARED,
+                                              scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1)
+        assert hresult == scard.SCARD_S_SUCCESS
+        time.sleep(0.2)  # hold it a moment, as an application reading the card would
+        scard.SCardDisconnect(card, scard.SCARD_LEAVE_CARD)
+    finally:
+        scard.SCardReleaseContext(context)
+
+
 def test_card_held_three_seconds_is_one_tap(vcards, open_reader) -> None:
     reader, taps = open_reader()
     card = vcards("04A1B2C3")
     card.insert()
     taps.wait_count(1)
-    time.sleep(3)  # the scenario itself: a member leaves the card on the reader
+    # The scenario itself: a member leaves the card on the reader for 3 s, while another
+    # application uses it (a state change, not a new presentation).
+    time.sleep(1.5)
+    _use_card_elsewhere(READERS[0])
+    time.sleep(1.5)
     assert taps.uids == ["04A1B2C3"]
     assert card.uid_reads == 1
     assert reader.health().is_ok

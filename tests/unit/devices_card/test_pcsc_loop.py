@@ -89,6 +89,21 @@ def test_one_tap_per_presentation_despite_in_use_state_changes(fake, make_reader
     assert fake.connects == 2  # INUSE flips from our own connect never cause a re-read
 
 
+def test_another_application_using_the_card_is_not_a_new_tap(fake, make_reader) -> None:
+    reader, rec = make_reader()
+    fake.insert(R0, bytes.fromhex("04A1B2C3"))
+    wait_until(lambda: rec.uids, "a tap")
+    connects = fake.connects
+    with fake.cond:  # someone else connects: INUSE, same event counter
+        fake.in_use[R0] = True
+        fake.cond.notify_all()
+    fake.remove(R0)
+    fake.insert(R0, bytes.fromhex("04D5E6F7"))
+    wait_until(lambda: len(rec.uids) == 2, "second tap")
+    assert rec.uids == ["04A1B2C3", "04D5E6F7"]
+    assert fake.connects == connects + 1
+
+
 def test_remove_and_represent_between_two_waits_counts_as_a_new_presentation(
     fake, make_reader
 ) -> None:
