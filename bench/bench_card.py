@@ -3,7 +3,7 @@
 Each cycle inserts a virtual card (in its own process, like real hardware) into a vpcd
 reader. pcscd polls readers every 400 ms; when it finds the card it powers it, reads its
 ATR and then tells the waiting SCardGetStatusChange callers that a card is present. The
-card records when it sent that ATR (CLOCK_MONOTONIC, the clock of time.perf_counter in
+card records when it sent that ATR after the power-on (CLOCK_MONOTONIC, the clock of time.perf_counter in
 every process): t0, "card present", for both measurements, so pcscd's polling is left out
 and no extra timestamping thread competes with the measured one.
 - floor: a bare watcher thread per reader (SCardGetStatusChange loop, then SCardConnect,
@@ -85,7 +85,7 @@ class Cards:
     def insert(self, slot: int, uid: str) -> None:
         self._do(f"insert {slot} {uid}")
 
-    def atr_sent_at(self, slot: int) -> float:
+    def powered_atr_at(self, slot: int) -> float:
         return float(self._do(f"atr {slot}").split()[1])
 
     def remove(self, slot: int) -> None:
@@ -254,7 +254,7 @@ def _run() -> int:
             inserted = time.perf_counter()
             cards.insert(slot, f"04A1B2C3D4E5{cycle % 256:02X}")
             done = harness.wait_result(reader)
-            t0 = cards.atr_sent_at(slot)
+            t0 = cards.powered_atr_at(slot)
             detect.append(t0 - inserted)
             (ours if driver_mode else floor).append(done - t0)
             cards.remove(slot)

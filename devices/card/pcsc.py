@@ -38,8 +38,7 @@ from .pcsc_errors import (
     describe,
     translate,
 )
-from .tap_dispatch import deliver
-from .uid import MAX_UID_BYTES, MIN_UID_BYTES, uid_from_bytes
+from .uid import MAX_UID_BYTES, MIN_UID_BYTES, mask_uid, uid_from_bytes
 
 log = logging.getLogger(__name__)
 
@@ -181,8 +180,10 @@ class PcscCardReader(CardReader):
         so a card removed and presented again between two waits still counts as new,
         while state changes caused by our own connect (INUSE) do not.
         """
-        get_status_change = scard.SCardGetStatusChange
-        context, stop = run.context, run.stop
+        # Bound to locals: each lookup costs on a cold cache, and this is the tap latency.
+        get_status_change, connect = scard.SCardGetStatusChange, scard.SCardConnect
+        transmit, disconnect = scard.SCardTransmit, scard.SCardDisconnect
+        context, stop, on_tap = run.context, run.stop, run.on_tap
         while not stop.is_set():
             hresult, states = get_status_change(context, _WAIT_MS, [(reader, known)])
             if hresult != _SUCCESS:
@@ -191,13 +192,33 @@ class PcscCardReader(CardReader):
                 raise translate(hresult, "watching the reader")
             _, event, atr = states[0]
             if event & _READABLE_MASK == _PRESENT and event >> 16 != handled:
-                seen_at = time.time()
+                at = datetime.now(UTC)
                 handled = event >> 16
-                uid = self._read_uid(run, reader)
+                # The usual read inline; anything unusual goes to _read_uid_again.
+                uid = None
+                hresult, card, protocol = connect(context, reader, _SHARED, _PROTOCOLS)
+                response: list[int] = []
+                if hresult == _SUCCESS:
+                    try:
+                        hresult, response = transmit(card, protocol, GET_UID_APDU)
+                    finally:
+                        disconnect(card, _LEAVE_CARD)
+                    n = len(response)
+                    if hresult == _SUCCESS and _MIN_ANSWER <= n <= _MAX_ANSWER and (
+                        response[n - 2:] == SW_OK
+                    ):
+                        uid = bytes(response[: n - 2]).hex().upper()
+                if uid is None:
+                    uid = self._read_uid_again(run, reader, hresult, response)
                 if uid is not None and not stop.is_set():
-                    tap = Tap(uid=uid, atr=bytes(atr).hex().upper(), reader=reader,
-                              at=datetime.fromtimestamp(seen_at, UTC))
-                    deliver(run.on_tap, tap, log)
+                    tap = Tap(uid=uid, atr=bytes(atr).hex().upper(), reader=reader, at=at)
+                    # deliver() inlined for the same reason.
+                    try:
+                        on_tap(tap)
+                    except Exception:
+                        log.exception("tap handler failed for card %s", mask_uid(uid))
+                    else:
+                        log.debug("card tap %s on %s", mask_uid(uid), reader)
             elif event & _GONE_STATES:
                 raise DeviceUnplugged("reader unplugged")
             known = event & ~scard.SCARD_STATE_CHANGED
@@ -234,24 +255,6 @@ class PcscCardReader(CardReader):
         if event & _GONE_STATES:
             raise DeviceUnplugged("reader unplugged")
         return event & ~scard.SCARD_STATE_CHANGED
-
-    def _read_uid(self, run: _Run, reader: str) -> str | None:
-        """The UID of the card on the reader, or None if it left or gave no usable UID.
-
-        The usual case runs first with as few Python steps as possible: this is the
-        turnstile's latency, and on a cold cache each step costs microseconds.
-        """
-        hresult, card, protocol = scard.SCardConnect(run.context, reader, _SHARED, _PROTOCOLS)
-        response: list[int] = []
-        if hresult == _SUCCESS:
-            try:
-                hresult, response = scard.SCardTransmit(card, protocol, GET_UID_APDU)
-            finally:
-                scard.SCardDisconnect(card, _LEAVE_CARD)
-            n = len(response)
-            if hresult == _SUCCESS and _MIN_ANSWER <= n <= _MAX_ANSWER and response[n - 2:] == SW_OK:
-                return bytes(response[: n - 2]).hex().upper()
-        return self._read_uid_again(run, reader, hresult, response)
 
     def _read_uid_again(
         self, run: _Run, reader: str, hresult: int, response: list[int]

@@ -2,7 +2,8 @@
 
     insert SLOT UID [vanish]   put a card with UID into "Virtual PCD 00 0SLOT"
     remove SLOT                take it out
-    atr SLOT                   "ok T": when the card first sent its ATR (time.perf_counter)
+    atr SLOT                   "ok T": when the card first sent its ATR after power-on
+                               (time.perf_counter)
     quit
 
 Each command is answered with one line, "ok" or "error: ...". Running the cards in their
@@ -36,9 +37,9 @@ def main() -> int:
                 card = cards.get(int(words[1]))
                 if card is None:
                     raise ValueError(f"no card in slot {words[1]}")
-                sent = card.atr_sent_at
+                sent = card.powered_atr_at
                 if not sent:
-                    raise ValueError("no ATR sent yet")
+                    raise ValueError("not powered on yet")
                 print(f"ok {sent[0]:.9f}", flush=True)
                 continue
             elif len(words) == 2 and words[0] == "remove":

@@ -50,10 +50,12 @@ class VirtualCard:
         self.vanish_on_uid_read = vanish_on_uid_read
         self.uid_reads = 0  # GET DATA (UID) commands answered
         self.apdus: list[bytes] = []
-        # When each ATR went out (time.perf_counter, CLOCK_MONOTONIC: comparable across
-        # processes). pcscd powers a new card and reads its ATR just before it reports
-        # the card present, so the first one is the bench's "card present" moment.
-        self.atr_sent_at: list[float] = []
+        # When the ATR went out right after a power-on (time.perf_counter, CLOCK_MONOTONIC:
+        # comparable across processes). pcscd powers a new card and reads its ATR just
+        # before it reports the card present, so the first one is the bench's "card
+        # present" moment. (vpcd also asks for the ATR when merely probing for a card.)
+        self.powered_atr_at: list[float] = []
+        self._last_control = -1
         self.vanished = threading.Event()
         self._sock: socket.socket | None = None
         self._thread: threading.Thread | None = None
@@ -72,7 +74,8 @@ class VirtualCard:
         # Without both, every APDU costs ≈43 ms (Nagle's algorithm meets delayed ACK).
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.vanished.clear()
-        self.atr_sent_at = []
+        self.powered_atr_at = []
+        self._last_control = -1
         self._sock = sock
         self._thread = threading.Thread(target=self._serve, args=(sock,), daemon=True,
                                         name=f"vcard-{self.uid.hex()}")
@@ -116,8 +119,10 @@ class VirtualCard:
                     return
                 if reply is not None:
                     sock.sendall(struct.pack(">H", len(reply)) + reply)
-                    if message == bytes([_CTRL_GET_ATR]):
-                        self.atr_sent_at.append(time.perf_counter())
+                if len(message) == 1:
+                    if message[0] == _CTRL_GET_ATR and self._last_control == _CTRL_POWER_ON:
+                        self.powered_atr_at.append(time.perf_counter())
+                    self._last_control = message[0]
         except OSError:
             return  # removed while serving
 
