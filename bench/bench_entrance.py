@@ -348,7 +348,7 @@ def _vm_hwm_mb(pid: int) -> float:
 
 
 def bench_rss(workdir: Path, relay_url: Callable[[], tuple[str, Callable[[], None]]]) -> bool:
-    from devices.card.sim_control import send_command
+    from devices.sim_control import send_command
     from tests.fixtures.kiosk import KioskProcess
 
     data = workdir / "rss"

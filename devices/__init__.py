@@ -18,6 +18,8 @@ from .errors import (
     DeviceProtocolError,
     DeviceTimeout,
     DeviceUnplugged,
+    PaperOut,
+    SlipError,
 )
 from .events import Scan, Slip, Tap
 from .health import Health, State
@@ -26,7 +28,8 @@ from .url import DeviceURL, parse
 __all__ = [
     "CardReader", "Device", "DeviceConfigError", "DeviceError", "DeviceNotFound",
     "DeviceProtocolError", "DeviceTimeout", "DeviceURL", "DeviceUnplugged", "Health",
-    "Printer", "Relay", "Scan", "Scanner", "Slip", "State", "Tap", "open_card_reader",
+    "PaperOut", "Printer", "Relay", "Scan", "Scanner", "Slip", "SlipError", "State", "Tap",
+    "open_card_reader",
     "open_printer", "open_relay", "open_scanner", "schemes",
 ]
 

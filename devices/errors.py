@@ -25,3 +25,11 @@ class DeviceUnplugged(DeviceError):
 
 class DeviceProtocolError(DeviceError):
     """The device answered, but with something we cannot accept."""
+
+
+class PaperOut(DeviceError):
+    """The printer reports no paper; nothing was printed."""
+
+
+class SlipError(DeviceError, ValueError):
+    """The slip itself cannot be printed (wrong types, too long, QR payload too big)."""

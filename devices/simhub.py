@@ -1,7 +1,8 @@
 """Where running sim:// devices register by name, so tests and the demo can drive them.
 
 `sim://?name=gate` registers under "gate" (default "default"); a test then calls
-`simhub.get("card", "gate").tap("04A1B2C3")`.
+`simhub.get("card_reader", "gate").tap("04A1B2C3")`; kinds are "card_reader", "relay",
+"printer" and "scanner".
 """
 
 from __future__ import annotations

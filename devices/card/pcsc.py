@@ -25,12 +25,12 @@ from datetime import UTC, datetime
 
 from smartcard import scard
 
+from ..backoff import Backoff
 from ..base import CardReader
 from ..errors import DeviceConfigError, DeviceError, DeviceNotFound, DeviceUnplugged
 from ..events import Tap
 from ..health import Health
 from ..url import DeviceURL
-from .backoff import Backoff
 from .pcsc_errors import (
     CARD_GONE,
     RETRYABLE,

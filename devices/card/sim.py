@@ -10,7 +10,7 @@ URL parameters:
   `simhub.get("card_reader", "gate").tap("04A1B2C3")`.
 - `control=/run/lobby-kiosk/card.sock`: a UNIX datagram socket accepting the lines
   `tap UID [ATR]`, `insert UID [ATR]`, `remove`, `unplug`, `replug`, `health`, so another
-  process can drive it (see sim_control.send_command).
+  process can drive it (see devices.sim_control.send_command).
 - `reader=NAME`: the reader name reported in taps (default "Simulated reader").
 - `fail=absent`: opening the reader raises DeviceNotFound, like pcsc:// with no reader.
 - `fail=unplug_after:N`: after N taps the reader is unplugged (health down "reader
@@ -25,13 +25,15 @@ import queue
 import threading
 from collections.abc import Callable
 
+from devices.sim_faults import Fault
+
 from .. import simhub
 from ..base import CardReader
 from ..errors import DeviceConfigError, DeviceError, DeviceNotFound
 from ..events import Tap
 from ..health import Health
+from ..sim_control import ControlSocket, check_path
 from ..url import DeviceURL
-from .sim_control import ControlSocket, check_path
 from .tap_dispatch import deliver, make_tap
 from .uid import mask_uid, normalize_atr, normalize_uid
 
@@ -189,29 +191,6 @@ class SimCardReader(CardReader):
             deliver(on_tap, tap, log)
 
 
-def _parse_fail(url: DeviceURL) -> int | None:
-    """-> unplug_after (None when no fault); raises for `absent` and for unknown faults."""
-    fail = url.get_str("fail")
-    if fail is None:
-        return None
-    if fail == "absent":
-        raise DeviceNotFound(f"{url.raw}: no card reader connected (simulated)")
-    kind, _, arg = fail.partition(":")
-    if kind == "unplug_after":
-        try:
-            count = int(arg)
-        except ValueError:
-            raise DeviceConfigError(
-                f"{url.raw}: fail=unplug_after:N needs a whole number of taps, got {arg!r}"
-            ) from None
-        if not 0 <= count <= 1_000_000:
-            raise DeviceConfigError(f"{url.raw}: fail=unplug_after:{count} is outside 0..1000000")
-        return count
-    raise DeviceConfigError(
-        f"{url.raw}: unknown fault fail={fail!r}; use fail=absent or fail=unplug_after:N"
-    )
-
-
 def _printable(url: DeviceURL, key: str, default: str) -> str:
     value = url.get_str(key, default) or ""
     if not value.strip() or not value.isprintable() or len(value) > 64:
@@ -233,6 +212,9 @@ def open_device(url: DeviceURL) -> SimCardReader:
             check_path(control)
         except DeviceConfigError as exc:
             raise DeviceConfigError(f"{url.raw}: parameter control=: {exc}") from None
-    unplug_after = _parse_fail(url)
+    fault = Fault.parse(url.get_str("fail"), url.raw, ("absent",), "card reader")
+    if fault.kind == "absent":
+        raise DeviceNotFound(f"{url.raw}: no card reader connected (simulated)")
+    unplug_after = fault.unplug_after
     return SimCardReader(url.raw, name=name, reader=reader, unplug_after=unplug_after,
                          control=control)

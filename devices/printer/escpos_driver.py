@@ -46,13 +46,13 @@ from devices.errors import (
     DeviceProtocolError,
     DeviceTimeout,
     DeviceUnplugged,
+    PaperOut,
 )
 from devices.events import Slip
 from devices.health import Health, State
 from devices.serial_port import baudrate_from, open_port, port_path
 from devices.url import DeviceURL
 
-from .errors import PaperOut
 from .layout import LAYOUT_PARAMS, LayoutOptions, render
 from .status import QUERY_PAPER, paper_health
 

@@ -38,11 +38,9 @@ from escpos.capabilities import Profile, get_profile_class
 from escpos.constants import QR_ECLEVEL_M
 from escpos.printer import Dummy
 
-from devices.errors import DeviceConfigError
+from devices.errors import DeviceConfigError, SlipError
 from devices.events import Slip
 from devices.url import DeviceURL
-
-from .errors import SlipError
 
 Charset = Literal["gb18030", "gbk", "ascii"]
 

@@ -23,12 +23,12 @@ from pathlib import Path
 
 from devices import simhub
 from devices.base import Printer
-from devices.errors import DeviceConfigError, DeviceNotFound, DeviceTimeout, DeviceUnplugged
+from devices.errors import DeviceConfigError, DeviceNotFound, DeviceTimeout, DeviceUnplugged, PaperOut
 from devices.events import Slip
 from devices.health import Health
+from devices.sim_faults import Fault
 from devices.url import DeviceURL
 
-from .errors import PaperOut
 from .layout import LAYOUT_PARAMS, LayoutOptions, render, render_text
 
 log = logging.getLogger(__name__)
@@ -42,31 +42,6 @@ class PrintedSlip:
     data: bytes  # the exact ESC/POS bytes
     text: str  # plain-text picture of the slip
     at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class Fault:
-    kind: str | None = None  # one of SIMPLE_FAULTS, "unplug_after" or None
-    after: int = 0
-
-    @classmethod
-    def parse(cls, spec: str | None, where: str = "sim printer") -> Fault:
-        if spec is None or spec == "":
-            return cls()
-        if spec in SIMPLE_FAULTS:
-            return cls(spec)
-        kind, sep, count = spec.partition(":")
-        if kind == "unplug_after" and sep:
-            try:
-                after = int(count)
-            except ValueError:
-                after = -1
-            if after >= 0:
-                return cls(kind, after)
-        raise DeviceConfigError(
-            f"{where}: fail={spec!r} is not a printer fault; use one of "
-            f"{', '.join(SIMPLE_FAULTS)}, unplug_after:N"
-        )
 
 
 class SimPrinter(Printer):
@@ -107,7 +82,7 @@ class SimPrinter(Printer):
 
     def set_fault(self, spec: str | None) -> None:
         """Switch fault at run time, same syntax as ``fail=``; None or "" clears it."""
-        fault = Fault.parse(spec, self.where)
+        fault = Fault.parse(spec, self.where, SIMPLE_FAULTS, "printer")
         with self._lock:
             self._fault = fault
             self._unplugged = False
@@ -188,7 +163,7 @@ def open_device(url: DeviceURL) -> SimPrinter:
     return SimPrinter(
         url.raw,
         name=name,
-        fault=Fault.parse(url.get_str("fail"), url.raw),
+        fault=Fault.parse(url.get_str("fail"), url.raw, SIMPLE_FAULTS, "printer"),
         out_dir=Path(out) if out else None,
         layout=LayoutOptions.from_url(url),
     )

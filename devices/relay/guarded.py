@@ -27,8 +27,8 @@ from abc import abstractmethod
 from collections.abc import Callable
 from typing import TypeVar
 
+from ..backoff import Backoff
 from ..base import Relay
-from ..card.backoff import Backoff
 from ..errors import (
     DeviceConfigError,
     DeviceError,

@@ -27,6 +27,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from devices.sim_faults import Fault
+
 from .. import simhub
 from ..errors import DeviceConfigError, DeviceNotFound, DeviceTimeout, DeviceUnplugged
 from ..url import DeviceURL
@@ -203,24 +205,6 @@ class SimRelay(GuardedRelay):
             self._history.clear()
 
 
-def _parse_fail(url: DeviceURL) -> tuple[bool, bool, int | None]:
-    """(absent, silent, unplug_after) from the fail= parameter."""
-    fail = url.get_str("fail")
-    if fail is None:
-        return False, False, None
-    if fail == "absent":
-        return True, False, None
-    if fail == "timeout":
-        return False, True, None
-    if fail.startswith("unplug_after:"):
-        raw = fail.partition(":")[2]
-        if raw.isdecimal() and len(raw) <= 9:
-            return False, False, int(raw)
-    raise DeviceConfigError(
-        f"{url.raw}: fail={fail!r} is not one of absent, timeout, unplug_after:N"
-    )
-
-
 def open_device(url: DeviceURL) -> SimRelay:
     url.check_params({"name", "channels", "fail"})
     if url.host or url.path not in ("", "/"):
@@ -228,7 +212,8 @@ def open_device(url: DeviceURL) -> SimRelay:
     name = url.get_str("name", "default") or ""
     if not name or not name.isprintable() or len(name) > 64:
         raise DeviceConfigError(f"{url.raw}: name must be 1..64 printable characters")
-    absent, silent, unplug_after = _parse_fail(url)
+    fault = Fault.parse(url.get_str("fail"), url.raw, ("absent", "timeout"), "relay")
+    absent, silent, unplug_after = fault.kind == "absent", fault.kind == "timeout", fault.unplug_after
     if absent:
         raise DeviceNotFound(f"{url.raw}: simulated relay board not found (fail=absent)")
     relay = SimRelay(url.raw, name, channels_from(url, 8, 64), silent=silent,

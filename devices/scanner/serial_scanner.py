@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 import serial
 
-from devices.card.backoff import Backoff
+from devices.backoff import Backoff
 from devices.errors import DeviceError
 from devices.events import Scan
 from devices.health import Health

@@ -9,7 +9,7 @@ URL parameters:
   (default "default"); then `simhub.get("scanner", "gate").scan("V1:...")`.
 - `control=/run/lobby-kiosk/scanner.sock`: a UNIX datagram socket accepting the lines
   `scan TEXT`, `unplug`, `replug`, `health`, so another process (the demo) can scan
-  (client: devices.card.sim_control.send_command, or `socat - UNIX-SENDTO:PATH`).
+  (client: devices.sim_control.send_command, or `socat - UNIX-SENDTO:PATH`).
 - `max_line=512`: as for serial://.
 - `fail=absent`: no scanner is there (health down "scanner not found", scans are ignored),
   as serial:// reports a missing port.
@@ -25,10 +25,11 @@ import threading
 from collections.abc import Callable
 
 from devices import simhub
-from devices.card.sim_control import ControlSocket, check_path
 from devices.errors import DeviceConfigError, DeviceError
 from devices.events import Scan
 from devices.health import Health
+from devices.sim_control import ControlSocket, check_path
+from devices.sim_faults import Fault
 from devices.url import DeviceURL
 
 from .core import LineScanner, max_line_from
@@ -181,24 +182,13 @@ class SimScanner(LineScanner):
                 self._deliver(item)
 
 
-def _parse_fail(url: DeviceURL) -> tuple[bool, int | None]:
-    fail = url.get_str("fail")
-    if fail is None:
-        return False, None
-    if fail == "absent":
-        return True, None
-    kind, sep, count = fail.partition(":")
-    if kind == "unplug_after" and sep and count.isdigit():
-        return False, int(count)
-    raise DeviceConfigError(f"{url.raw}: fail={fail!r} is not a scanner fault; use absent or unplug_after:N")
-
-
 def open_device(url: DeviceURL) -> SimScanner:
     url.check_params({"name", "fail", "control", "max_line"})
     name = url.get_str("name", "default") or ""
     if not name.strip():
         raise DeviceConfigError(f"{url.raw}: parameter name must not be empty")
-    absent, unplug_after = _parse_fail(url)
+    fault = Fault.parse(url.get_str("fail"), url.raw, ("absent",), "scanner")
+    absent, unplug_after = fault.kind == "absent", fault.unplug_after
     control = url.get_str("control")
     if control is not None:
         try:

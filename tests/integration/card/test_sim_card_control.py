@@ -13,7 +13,7 @@ import pytest
 import devices
 from devices import simhub
 from devices.card.sim import SimCardReader
-from devices.card.sim_control import send_command
+from devices.sim_control import send_command
 
 from .taps import Taps
 
@@ -37,7 +37,7 @@ def sim(sock_path: Path) -> Iterator[tuple[SimCardReader, Taps]]:
 
 def test_tap_from_another_process(sim, sock_path: Path) -> None:
     _, taps = sim
-    code = ("import sys; from devices.card.sim_control import send_command; "
+    code = ("import sys; from devices.sim_control import send_command; "
             "print(send_command(sys.argv[1], 'tap 04a1b2c3'))")
     out = subprocess.run([sys.executable, "-c", code, str(sock_path)], capture_output=True,
                          text=True, timeout=30, check=True)

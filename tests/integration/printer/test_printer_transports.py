@@ -16,7 +16,7 @@ from types import FrameType
 import pytest
 
 import devices
-from devices.printer.errors import PaperOut
+from devices.errors import PaperOut
 from devices.printer.layout import LayoutOptions, render
 from tests.fixtures.scanner import PtyPort, wait_until
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import devices
-from devices.card.sim_control import send_command
+from devices.sim_control import send_command
 from tests.fixtures.scanner import wait_until
 
 pytestmark = pytest.mark.integration
@@ -50,7 +50,7 @@ def test_another_process_can_scan(sock_path: str):
     scanner.start(lambda s: got.append(s.text))
     try:
         code = (
-            "import sys; from devices.card.sim_control import send_command; "
+            "import sys; from devices.sim_control import send_command; "
             "print(send_command(sys.argv[1], 'scan V1:FROM-ELSEWHERE'))"
         )
         out = subprocess.run(

@@ -11,8 +11,8 @@ import pytest
 from smartcard import scard as real
 
 import devices
+from devices.backoff import Backoff
 from devices.card import pcsc
-from devices.card.backoff import Backoff
 from devices.card.pcsc import PcscCardReader
 
 from .fake_pcsc import FakeScard

@@ -106,3 +106,27 @@ def test_malformed_authority(bad: str) -> None:
 def test_usb_ids_are_not_a_port(vidpid: str) -> None:
     u = parse(f"escpos-usb://{vidpid}")
     assert (u.netloc, u.port) == (vidpid, None)
+
+
+def test_printer_errors_are_device_errors_exported_at_the_top() -> None:
+    assert issubclass(devices.PaperOut, devices.DeviceError)
+    assert issubclass(devices.SlipError, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("spec", "kind", "after"),
+    [(None, None, 0), ("", None, 0), ("absent", "absent", 0), ("unplug_after:0", "unplug_after", 0),
+     ("unplug_after:1000000", "unplug_after", 1_000_000)],
+)
+def test_sim_fault_parse(spec: str | None, kind: str | None, after: int) -> None:
+    from devices.sim_faults import Fault
+    fault = Fault.parse(spec, "sim://", ("absent",), "relay")
+    assert (fault.kind, fault.after) == (kind, after)
+
+
+@pytest.mark.parametrize("spec", ["explode", "timeout", "unplug_after", "unplug_after:-1",
+                                  "unplug_after:1e3", "unplug_after:1000001", "unplug_after: 3"])
+def test_sim_fault_rejects(spec: str) -> None:
+    from devices.sim_faults import Fault
+    with pytest.raises(devices.DeviceConfigError, match="not a relay fault"):
+        Fault.parse(spec, "sim://", ("absent",), "relay")

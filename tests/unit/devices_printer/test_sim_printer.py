@@ -8,8 +8,8 @@ import pytest
 
 import devices
 from devices import simhub
+from devices.errors import PaperOut, SlipError
 from devices.health import State
-from devices.printer.errors import PaperOut, SlipError
 from devices.printer.layout import LayoutOptions, render
 from devices.printer.sim import SimPrinter
 

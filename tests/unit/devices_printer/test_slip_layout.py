@@ -7,8 +7,8 @@ import qrcode
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from devices.errors import SlipError
 from devices.events import Slip
-from devices.printer.errors import SlipError
 from devices.printer.layout import LayoutOptions, clean_text, render, render_text
 
 ESC, GS, FS, LF = b"\x1b", b"\x1d", b"\x1c", b"\n"

@@ -8,7 +8,7 @@ import time
 import pytest
 
 import devices
-from devices.card.backoff import Backoff
+from devices.backoff import Backoff
 from devices.relay.guarded import GuardedRelay
 
 

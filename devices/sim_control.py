@@ -16,7 +16,7 @@ import stat
 import threading
 from collections.abc import Callable
 
-from ..errors import DeviceConfigError, DeviceError, DeviceTimeout
+from .errors import DeviceConfigError, DeviceError, DeviceTimeout
 
 log = logging.getLogger(__name__)
 
