@@ -38,7 +38,9 @@ from .models import LoginThrottle, User, WebSession, utcnow
 ROLES = ("receptionist", "admin", "technician")
 # What each role may do; admin may do everything. Pages name the capability they need.
 CAPABILITIES: dict[str, frozenset[str]] = {
-    "receptionist": frozenset({"visits", "invitations", "blocklist", "members", "receptionist"}),
+    "receptionist": frozenset(
+        {"visits", "invitations", "blocklist", "members", "kiosks", "receptionist"}
+    ),
     "technician": frozenset({"kiosks", "devices", "technician"}),
     "admin": frozenset(
         {

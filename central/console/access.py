@@ -1,7 +1,9 @@
 """Which role may open which console page, enforced on the server for every request.
 
-The console's own table (not web_auth.CAPABILITIES) because the console is narrower: the
-blocklist and members are an administrator's job, receptionists handle visitors only.
+Receptionists run the desk (PRODUCT.md, flow 3): visitors, on-site roll call, log,
+invitations, blocklist, members, and a view of kiosk and device health. Technicians see the
+kiosks only; console users are an administrator's job. web_auth.CAPABILITIES says the same for
+code outside the console.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from ..models import User
 
 RECEPTION = frozenset({"receptionist", "admin"})
 ADMIN = frozenset({"admin"})
-DEVICES = frozenset({"technician", "admin"})
+EVERYONE = frozenset({"receptionist", "technician", "admin"})
 
 # page -> roles allowed. Every console route names one of these.
 PAGES: dict[str, frozenset[str]] = {
@@ -25,10 +27,10 @@ PAGES: dict[str, frozenset[str]] = {
     "log": RECEPTION,
     "invitations": RECEPTION,
     "overdraws": RECEPTION,  # visits admitted beyond a package: settled at the desk
-    "blocklist": ADMIN,
-    "members": ADMIN,
+    "blocklist": RECEPTION,
+    "members": RECEPTION,
     "users": ADMIN,
-    "kiosks": DEVICES,
+    "kiosks": EVERYONE,
 }
 # Navigation order, and where a role lands after logging in.
 NAV: tuple[str, ...] = (

@@ -15,7 +15,7 @@ from .support import create_visit, login, session_csrf
 
 RECEPTION = {"receptionist", "admin"}
 ADMIN = {"admin"}
-DEVICES = {"technician", "admin"}
+EVERYONE = {"receptionist", "technician", "admin"}
 ROLES = ("receptionist", "admin", "technician")
 
 GET_ROUTES = [
@@ -28,10 +28,10 @@ GET_ROUTES = [
     ("/console/invitations/{inv}", RECEPTION),
     ("/console/overdraws", RECEPTION),
     ("/console/overdraws?show=settled", RECEPTION),
-    ("/console/blocklist", ADMIN),
-    ("/console/members", ADMIN),
-    ("/console/members/edit", ADMIN),
-    ("/console/kiosks", DEVICES),
+    ("/console/blocklist", RECEPTION),
+    ("/console/members", RECEPTION),
+    ("/console/members/edit", RECEPTION),
+    ("/console/kiosks", EVERYONE),
     ("/console/users", ADMIN),
 ]
 # Bodies chosen so an allowed request changes nothing (unknown ids, empty forms).
@@ -41,11 +41,11 @@ POST_ROUTES = [
     ("/console/invitations", {}, RECEPTION),
     ("/console/invitations/999999/revoke", {}, RECEPTION),
     ("/console/overdraws/999999/resolve", {"note": "waived"}, RECEPTION),
-    ("/console/blocklist", {}, ADMIN),
-    ("/console/blocklist/999999/remove", {}, ADMIN),
-    ("/console/members/save", {}, ADMIN),
-    ("/console/members/delete", {"member_no": "nobody"}, ADMIN),
-    ("/console/members/import", {}, ADMIN),
+    ("/console/blocklist", {}, RECEPTION),
+    ("/console/blocklist/999999/remove", {}, RECEPTION),
+    ("/console/members/save", {}, RECEPTION),
+    ("/console/members/delete", {"member_no": "nobody"}, RECEPTION),
+    ("/console/members/import", {}, RECEPTION),
     ("/console/users", {}, ADMIN),
 ]
 
