@@ -105,8 +105,12 @@ def _url(v: Any) -> str:
     return v.rstrip("/")
 
 
-def _opt_path(v: Any) -> str:
-    return _str()(v)
+def _opt_file(v: Any) -> str:
+    """"" = not set; otherwise a file that must exist now, not at the first TLS handshake."""
+    _str(nonempty=False)(v)
+    if v and not Path(v).is_file():
+        raise ValueError(f"no such file {v!r}")
+    return v
 
 
 def _channels(v: Any) -> tuple[int, ...]:
@@ -237,7 +241,7 @@ class LockersSection:
 @dataclass(frozen=True)
 class CentralSection:
     url: str = opt(_url, "http://127.0.0.1:8600", "central service base URL")
-    ca_bundle: str = opt(_opt_path, "", "CA bundle for TLS verification (default: system)")
+    ca_bundle: str = opt(_opt_file, "", "CA bundle for TLS verification (default: system)")
     connect_timeout_s: float = opt(_num(0.1, 60), 5.0, "")
     read_timeout_s: float = opt(_num(0.1, 120), 40.0, "longer than the 30 s long-poll")
 

@@ -71,6 +71,7 @@ def test_empty_file_gives_defaults(tmp_path: Path) -> None:
         ("[lockers]\nchannels = [1, 2]\nlabels = ['A1']\n", ["labels"]),
         ("[lockers]\nchannels = [0]\n", ["channel 0", "gate"]),
         ("kiosk = 3\n", ["[kiosk]", "table"]),
+        ("[central]\nca_bundle = '/nonexistent/ca.pem'\n", ["ca_bundle", "no such file"]),
         ("[kiosk\nname='x'\n", ["not valid TOML"]),
     ],
 )
@@ -136,3 +137,19 @@ def test_reference_lists_every_key() -> None:
     ref = config.describe()
     for key in ("relay_channel", "pulse_ms", "card_reader", "anti_passback_s", "grace_minutes"):
         assert key in ref
+
+
+def _readme_example() -> str:
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+    start = readme.index("## Configuration")
+    block = readme[readme.index("```toml", start) + len("```toml"):]
+    return block[: block.index("```")]
+
+
+def test_readme_example_is_a_valid_config_naming_every_key(tmp_path: Path) -> None:
+    example = _readme_example()
+    cfg = config.load(str(write(tmp_path, example)))  # the documented file really loads
+    assert cfg.access.capacity == 40
+    for line in config.describe().splitlines():
+        key = line.strip().split(" = ")[0]
+        assert key.strip("[]") in example, f"README's config example does not show {key}"
