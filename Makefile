@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 # Chromium for the console, PostgreSQL for the central service) and pyscard's build deps.
 APT_TEST_PKGS := pcscd libpcsclite-dev swig vsmartcard-vpcd build-essential python3-dev \
 	socat chromium postgresql-15 libusb-1.0-0 zbar-tools \
-	fonts-wqy-microhei
+	fonts-wqy-microhei systemd
 APT_RUN_PKGS := pcscd libpcsclite-dev swig build-essential python3-dev libusb-1.0-0
 
 .PHONY: all demo test test-unit bench lint sysdeps sysdeps-run venv clean
