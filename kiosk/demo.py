@@ -84,7 +84,8 @@ class Demo:
                        encoding="utf-8")
         run([self.tool("central"), "members", "import", str(csv)], env=env)
         code = run([self.tool("central"), "kiosks", "add", "Demo lobby"], env=env).strip().splitlines()[-1]
-        self.spawn("central", [self.tool("central"), "serve", "--port", str(port)], env)
+        self.spawn("central", [self.tool("central"), "serve", "--port", str(port), "--log-level", "warning"],
+                   env)
         wait_for(lambda: port_open(port), 30, "the central service to listen")
         self.central_url = f"http://127.0.0.1:{port}"
         return code
