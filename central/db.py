@@ -28,6 +28,7 @@ def make_engine(url: str) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
             url,
+            hide_parameters=True,  # error texts would carry names, mobiles, card UIDs into logs
             connect_args={"timeout": 30, "check_same_thread": False},
             pool_size=20,
             max_overflow=60,
@@ -51,7 +52,8 @@ def make_engine(url: str) -> Engine:
 
         return engine
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(url, pool_size=20, max_overflow=60, pool_pre_ping=True)
+        return create_engine(url, pool_size=20, max_overflow=60, pool_pre_ping=True,
+                             hide_parameters=True)
     raise DatabaseError(f"unsupported database backend {parsed.get_backend_name()!r}")
 
 

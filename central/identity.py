@@ -12,6 +12,8 @@ from typing import Literal
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError
 
+from kiosk.domain.masking import mask_id_number
+
 IdType = Literal["cn_ric", "passport", "hk_macao_permit", "taiwan_permit", "other"]
 ID_TYPES: tuple[str, ...] = ("cn_ric", "passport", "hk_macao_permit", "taiwan_permit", "other")
 
@@ -39,14 +41,14 @@ def normalise(id_type: str, number: str) -> str:
 
 
 def mask(number: str) -> str:
-    """`110***********1234` style: enough for a receptionist to compare with the card shown."""
-    # Long numbers (resident IDs) keep 3 + 4; shorter ones (passports, permits) keep 1 + 2, so
-    # more than half of any number stays hidden.
-    if len(number) >= 15:
-        return number[:3] + "*" * (len(number) - 7) + number[-4:]
-    return number[:1] + "*" * (len(number) - 3) + number[-2:]
+    """`110***********1234` style, one masking rule with the kiosk's: short numbers
+    (passports, permits) show less, and under 6 characters nothing."""
+    return mask_id_number(number)
 
 
 def mask_name(name: str) -> str:
-    """First character kept: 张三丰 → 张**, John Smith → J*********."""
-    return name[:1] + "*" * max(len(name) - 1, 1) if name else ""
+    """First character kept: 张三丰 → 张**, John Smith → J*********; idempotent, so the
+    retention job may run twice. A one-character name is not shown at all."""
+    if len(name) <= 1:
+        return "*" if name else ""
+    return name[:1] + "*" * (len(name) - 1)

@@ -31,7 +31,7 @@ def make_server(
     *,
     log_level: str = "info",
     run_jobs: bool = True,
-    access_log: bool = True,
+    access_log: bool = False,  # query strings (member searches) would land in the journal
 ) -> CentralServer:
     app = create_app(central, run_jobs=run_jobs)
     config = uvicorn.Config(

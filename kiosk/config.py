@@ -6,6 +6,7 @@ the file, the section and the key, so a technician can fix the file from the mes
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from dataclasses import MISSING, dataclass, field, fields
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import devices
@@ -98,10 +100,35 @@ def _device(kind: str) -> Check:
     return check
 
 
+def central_url_problem(v: str) -> str | None:
+    """Why `v` is no URL for central, or None. Plain http is for this machine only: the
+    token, member names and card UIDs must not cross a network in clear."""
+    try:
+        parts = urlsplit(v)
+        host = parts.hostname or ""
+    except ValueError:
+        return f"{v!r} is not a URL"
+    if parts.scheme not in ("http", "https") or not host or any(c.isspace() for c in v):
+        return f"must be a URL like https://central.example:8600, got {v!r}"
+    if parts.scheme == "http" and not _is_loopback(host):
+        return f"use https:// for a central on another machine ({v!r} would send data in clear)"
+    return None
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _url(v: Any) -> str:
     _str()(v)
-    if not (v.startswith("http://") or v.startswith("https://")):
-        raise ValueError(f"must start with http:// or https://, got {v!r}")
+    problem = central_url_problem(v)
+    if problem:
+        raise ValueError(problem)
     return v.rstrip("/")
 
 

@@ -60,6 +60,6 @@ def ingest(central: Central, kiosk_id: int, events: list[EventIn]) -> tuple[int,
         stored = set(s.execute(stmt.returning(AccessEvent.event_id), rows).scalars())
         for e in unique:
             if e.event_id in stored and e.kind in VISITOR_KINDS and e.visit_id is not None:
-                visits.record_passage(s, e.visit_id, e.kind, e.occurred_at)
+                visits.record_passage(s, e.visit_id, e.pass_id, e.kind, e.occurred_at)
         overdraw.on_ingest(s, kiosk_id, [e for e in unique if e.event_id in stored])
     return len(stored), len(events) - len(stored)

@@ -386,11 +386,25 @@ def revoke_pass(central: Central, visit_id: int, user: User | None, reason: str)
         v.status, v.ends_at = "revoked", now
 
 
-def record_passage(s: Session, visit_id: int, kind: str, at: datetime) -> None:
-    """Called by event ingest: a visitor entered or left through a turnstile."""
+PASSAGE_SKEW = timedelta(minutes=5)
+
+
+def record_passage(s: Session, visit_id: int, pass_id: int | None, kind: str, at: datetime) -> None:
+    """Called by event ingest: a visitor entered or left through a turnstile.
+
+    Only a passage made with the visit's own pass counts, and only at a time the pass could
+    have been used: a kiosk with a wrong clock (or a forged event) must not check a visitor
+    out early, which would drop them from the roll call and start the retention clock.
+    """
     v = s.get(Visit, visit_id)
     if v is None or v.status not in ("approved", "revoked"):
         return
+    if v.pass_id is None or pass_id != v.pass_id:
+        return
+    now = utcnow()
+    if at > now + PASSAGE_SKEW or (v.decided_at is not None and at < v.decided_at - PASSAGE_SKEW):
+        return
+    at = min(at, now)
     if kind == "visitor_entry" and v.checked_in_at is None:
         v.checked_in_at = at
     elif kind == "visitor_exit":

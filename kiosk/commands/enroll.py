@@ -28,9 +28,9 @@ def main(args: argparse.Namespace) -> int:
         print(f"kiosk: {exc}", file=sys.stderr)
         return 2
     url = str(args.url).strip().rstrip("/")
-    if not url.startswith(("http://", "https://")) or any(c.isspace() for c in url):
-        print(f"kiosk enroll: {args.url!r} is not a URL like https://central.example:8600",
-              file=sys.stderr)
+    problem = config.central_url_problem(url)
+    if problem:
+        print(f"kiosk enroll: {problem}", file=sys.stderr)
         return 2
     code = str(args.code).strip()
     if not _CODE.fullmatch(code):

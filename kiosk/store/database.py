@@ -24,6 +24,7 @@ WAL_AUTOCHECKPOINT_PAGES = 100
 def make_engine(path: Path) -> Engine:
     engine = create_engine(
         f"sqlite+pysqlite:///{path}",
+        hide_parameters=True,  # a failed write's error text would carry the card UID into logs
         connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
         pool_size=4,
         max_overflow=4,

@@ -332,7 +332,8 @@ def test_retention_purges_personal_fields_but_keeps_the_row(
         json={
             "events": [
                 event(kind="visitor_entry", visit_id=v["visit_id"], pass_id=approved.pass_.pass_id),  # type: ignore[union-attr]
-                event(kind="visitor_exit", visit_id=v["visit_id"], occurred_at=left.isoformat()),
+                event(kind="visitor_exit", visit_id=v["visit_id"], occurred_at=left.isoformat(),
+                      pass_id=approved.pass_.pass_id),  # type: ignore[union-attr]
             ]
         },
     )
@@ -366,3 +367,33 @@ def test_settings_are_honoured(central_db_url: str, tmp_path: Any) -> None:
     finally:
         srv.stop()
     assert dataclasses.is_dataclass(srv.central.settings)
+
+
+def test_a_passage_without_the_visits_pass_or_at_an_impossible_time_is_ignored(
+    central_server: CentralServer, kiosk: requests.Session
+) -> None:
+    """A kiosk with a wrong clock, or another kiosk's forged exit, must not check a visitor out
+    (off the roll call, and the retention clock started)."""
+    srv = central_server
+    v = kiosk.post(srv.url("/api/v1/visits"), json=visit_body()).json()
+    approved = visits.approve_visit(srv.central, v["visit_id"], None)
+    pass_id = approved.pass_.pass_id  # type: ignore[union-attr]
+    other = srv.kiosk_session(srv.add_kiosk("Elsewhere"))
+    long_ago = datetime(2000, 1, 1, tzinfo=UTC).isoformat()
+    far_ahead = (datetime.now(UTC) + timedelta(days=2)).isoformat()
+    forged = [
+        event(kind="visitor_exit", visit_id=v["visit_id"]),  # no pass
+        event(kind="visitor_exit", visit_id=v["visit_id"], pass_id=pass_id ^ 1),  # another pass
+        event(kind="visitor_exit", visit_id=v["visit_id"], pass_id=pass_id, occurred_at=long_ago),
+        event(kind="visitor_exit", visit_id=v["visit_id"], pass_id=pass_id, occurred_at=far_ahead),
+    ]
+    assert other.post(srv.url("/api/v1/events"), json={"events": forged}).status_code == 200
+    assert retention.purge_personal_data(srv.central, now=datetime.now(UTC) + timedelta(days=29)) == 0
+    rows, _ = visits.visit_log(srv.central)
+    row = next(r for r in rows if r.id == v["visit_id"])
+    assert row.checked_out_at is None and not row.purged
+    # The real exit, with the visit's own pass, counts.
+    ok = [event(kind="visitor_exit", visit_id=v["visit_id"], pass_id=pass_id)]
+    assert kiosk.post(srv.url("/api/v1/events"), json={"events": ok}).status_code == 200
+    rows, _ = visits.visit_log(srv.central)
+    assert next(r for r in rows if r.id == v["visit_id"]).checked_out_at is not None

@@ -35,7 +35,10 @@ def srv(central_server: CentralServer) -> CentralServer:
 
 def test_login_sets_a_strict_httponly_cookie_and_logout_ends_it(srv: CentralServer) -> None:
     s = requests.Session()
-    r = s.post(srv.url("/auth/login"), data={"username": "rita", "password": "correct horse battery"})
+    # A cross-site HTML form (no CSRF token possible) must not log the browser in.
+    forged = s.post(srv.url("/auth/login"), data={"username": "rita", "password": "correct horse battery"})
+    assert forged.status_code in (400, 422) and "lobby_session" not in forged.headers.get("set-cookie", "")
+    r = s.post(srv.url("/auth/login"), json={"username": "rita", "password": "correct horse battery"})
     assert r.status_code == 200, r.text
     cookie = r.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=strict" in cookie and "lobby_session=" in cookie

@@ -96,7 +96,9 @@ def test_on_site_lists_who_entered_and_has_not_left(desk: Any) -> None:
     now = datetime.now(UTC).isoformat()
 
     def event(kind: str, vid: int) -> dict[str, Any]:
-        return {"event_id": str(uuid.uuid4()), "occurred_at": now, "kind": kind, "visit_id": vid}
+        pass_id = kiosk.get(srv.url(f"/api/v1/visits/{vid}")).json()["pass"]["pass_id"]
+        return {"event_id": str(uuid.uuid4()), "occurred_at": now, "kind": kind, "visit_id": vid,
+                "pass_id": pass_id}
 
     batch = [event("visitor_entry", ids[0]), event("visitor_entry", ids[1]), event("visitor_exit", ids[1])]
     assert kiosk.post(srv.url("/api/v1/events"), json={"events": batch}).status_code == 200

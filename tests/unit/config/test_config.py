@@ -67,6 +67,9 @@ def test_empty_file_gives_defaults(tmp_path: Path) -> None:
         ("[devices]\ncard_reader = 'modbus-rtu:///dev/x'\n", ["card_reader", "modbus-rtu"]),
         ("[devices]\nprinter = 'not a url'\n", ["printer"]),
         ("[central]\nurl = 'ftp://central'\n", ["url", "http"]),
+        ("[central]\nurl = 'http://central.example:8600'\n", ["url", "https://", "in clear"]),
+        ("[central]\nurl = 'http://192.0.2.10'\n", ["url", "https://"]),
+        ("[central]\nurl = 'https://'\n", ["url"]),
         ("[lockers]\nchannels = [1, 1]\n", ["channels", "twice"]),
         ("[lockers]\nchannels = [1, 2]\nlabels = ['A1']\n", ["labels"]),
         ("[lockers]\nchannels = [0]\n", ["channel 0", "gate"]),
@@ -153,3 +156,9 @@ def test_readme_example_is_a_valid_config_naming_every_key(tmp_path: Path) -> No
     for line in config.describe().splitlines():
         key = line.strip().split(" = ")[0]
         assert key.strip("[]") in example, f"README's config example does not show {key}"
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8600", "http://localhost:8600", "http://[::1]:8600",
+                                 "https://central.example", "https://192.0.2.10:8443/"])
+def test_central_urls_accepted(url: str) -> None:
+    assert config.from_dict({"central": {"url": url}}).central.url == url.rstrip("/")
