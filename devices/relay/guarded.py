@@ -4,6 +4,9 @@ A turnstile relay left on is an open door, so this layer owns the guarantees:
 
 - one lock per relay (per port): commands from several threads never interleave, and two
   pulses are serialised;
+- pulse() raises RelayStateUnknown (keeping the original kind) once the on or flash was sent,
+  and a plain DeviceError only when nothing was sent, so a caller knows whether a gate may
+  have opened;
 - pulse(): when the board cannot time the pulse itself, on -> hold -> off, with the off in a
   ``finally`` so it is sent even if something raises in between; if that off fails it is
   retried (reopening the port), and when it still fails health stays down "relay may be stuck
@@ -35,6 +38,7 @@ from ..errors import (
     DeviceNotFound,
     DeviceProtocolError,
     DeviceUnplugged,
+    RelayStateUnknown,
 )
 from ..health import Health, State
 from ..url import DeviceURL
@@ -206,14 +210,23 @@ class GuardedRelay(Relay):
                 f"relay {self.where}: pulse length {ms!r} ms is outside 1..{MAX_PULSE_MS}"
             )
         with self._lock:
+            # Errors up to here mean nothing was sent: plain DeviceErrors. From the first
+            # byte of the on (or flash) on, a failure is RelayStateUnknown: the gate may
+            # have opened, and the caller must not treat the pulse as never given.
             self._ready()
             if self.board_timed_pulse:
-                self._command(lambda: self._flash(channel, ms))
+                try:
+                    self._command(lambda: self._flash(channel, ms))
+                except DeviceError as exc:
+                    raise RelayStateUnknown.of(exc) from exc
                 return
             failed = False
             try:
                 self._command(lambda: self._write(channel, True))
                 self._hold(ms / 1000)
+            except DeviceError as exc:
+                failed = True
+                raise RelayStateUnknown.of(exc) from exc
             except BaseException:
                 failed = True
                 raise
@@ -221,7 +234,7 @@ class GuardedRelay(Relay):
                 # Also after a failed on: the command may have reached the board.
                 off_error = self._guaranteed_off(channel)
                 if off_error is not None and not failed:
-                    raise off_error
+                    raise RelayStateUnknown.of(off_error)
 
     def set(self, channel: int, on: bool) -> None:
         self._check_channel(channel)

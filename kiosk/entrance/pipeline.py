@@ -1,8 +1,10 @@
 """The entrance pipeline: tap -> lookup -> decide -> record durably -> pulse -> publish.
 
 The event row (and the visit it consumes, and the locker it assigns) is committed before any
-relay moves, so every pulse the turnstile ever gives has its event. A relay error marks the
-event failed, refunds the visit and sends the member to staff. Taps are handled one at a
+relay moves, so every pulse the turnstile ever gives has its event. A relay error that proves
+nothing was sent marks the event failed and refunds the visit; one after the on went out
+(RelayStateUnknown) marks it unconfirmed and keeps the visit spent. Either way the member is
+sent to staff. Taps are handled one at a
 time: the store's write transaction spans lookup to event, so two readers (or processes)
 cannot both spend a member's last visit.
 """
@@ -17,6 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from devices import DeviceError, Health, Relay, Tap
+from devices.errors import RelayStateUnknown
 from kiosk.domain.access import decide
 from kiosk.domain.masking import mask_name, mask_uid
 from kiosk.domain.model import Decision, Member, Policy, Reason
@@ -214,6 +217,10 @@ class EntrancePipeline:
         level = logging.ERROR if isinstance(exc, DeviceError) else logging.CRITICAL
         log.log(level, "entrance: gate relay failed: %s", exc, exc_info=not isinstance(exc, DeviceError))
         self._health = Health.down(f"gate relay: {exc}")
+        # Only a plain DeviceError proves the on never went out; after RelayStateUnknown (or
+        # a bug in a driver) the gate may have opened and the member may be through.
+        if not isinstance(exc, DeviceError) or isinstance(exc, RelayStateUnknown):
+            return self._gate_unknown(plan)
         result = plan.result
         try:
             with self.store.write() as tx:
@@ -228,6 +235,21 @@ class EntrancePipeline:
             else result.visits_left
         return replace(result, pulse=PulseState.FAILED, see_staff=True, visits_left=visits,
                        locker=None if plan.new_locker else result.locker)
+
+    def _gate_unknown(self, plan: _Plan) -> EntranceResult:
+        """The gate may have opened: the visit stays spent, the locker stays assigned and the
+        event counts as an entry (anti-passback, occupancy); staff settles it."""
+        result = plan.result
+        try:
+            with self.store.write() as tx:
+                tx.set_pulse_state(result.event_uuid or "", PulseState.UNCONFIRMED)
+        except StoreError:
+            # The row stays pending, which becomes "unconfirmed" at the next start anyway.
+            log.exception("entrance: could not record the unconfirmed pulse")
+        detail = dict(result.detail)
+        if plan.locker is not None:
+            detail["locker_failed"] = "true"  # not opened: staff opens it by key
+        return replace(result, pulse=PulseState.UNCONFIRMED, see_staff=True, detail=detail)
 
     def _error_result(self, now: datetime) -> EntranceResult:
         return EntranceResult(

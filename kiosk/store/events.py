@@ -23,8 +23,10 @@ class PulseState(StrEnum):
     NONE = "none"  # denied: nothing to pulse
     PENDING = "pending"  # recorded, pulse in progress
     CONFIRMED = "confirmed"
-    FAILED = "failed"  # the relay raised; the member was sent to staff, the visit refunded
-    UNCONFIRMED = "unconfirmed"  # the process stopped between record and pulse
+    FAILED = "failed"  # nothing reached the relay; the member was sent to staff, visit refunded
+    # The process stopped between record and pulse, or the relay failed after the on went
+    # out: the gate may have opened. Counts as an entry; the visit stays spent.
+    UNCONFIRMED = "unconfirmed"
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ import pytest
 
 import devices
 from devices.backoff import Backoff
+from devices.errors import RelayStateUnknown
 from devices.relay.guarded import GuardedRelay
 
 
@@ -93,8 +94,9 @@ def test_a_failed_on_is_still_followed_by_an_off(relay: FlakyRelay, mocker) -> N
             raise devices.DeviceProtocolError("garbled answer to the on")
 
     mocker.patch.object(relay, "_write", side_effect=on_fails)
-    with pytest.raises(devices.DeviceProtocolError, match="garbled"):
+    with pytest.raises(devices.DeviceProtocolError, match="garbled") as caught:
         relay.pulse(0, 100)
+    assert isinstance(caught.value, RelayStateUnknown)  # the gate may have opened
     assert relay.board[0] is False
 
 
@@ -108,8 +110,9 @@ def test_one_failed_off_is_retried_and_the_pulse_succeeds(relay: FlakyRelay) -> 
 def test_an_off_that_keeps_failing_is_reported_and_retried_in_the_background(
         relay: FlakyRelay) -> None:
     relay.fail_offs = 5  # more than the in-line attempts
-    with pytest.raises(devices.DeviceTimeout, match="stuck on"):
+    with pytest.raises(RelayStateUnknown, match="stuck on") as caught:
         relay.pulse(1, 10)
+    assert isinstance(caught.value, devices.DeviceTimeout)
     health = relay.health()
     assert health.state is devices.State.DOWN and "stuck on (channel 1)" in health.reason
     deadline = time.monotonic() + 5
@@ -205,3 +208,28 @@ def test_a_failed_first_open_leaves_nothing_to_reopen() -> None:
         r.open()
     with pytest.raises(devices.DeviceError, match="closed"):
         r.set(0, True)
+
+
+def test_a_pulse_that_sent_nothing_is_a_plain_error(relay: FlakyRelay) -> None:
+    relay._backoff = Backoff(first=60, cap=60)  # the second pulse surely falls in the backoff
+    relay.unplugged = True
+    relay.fail_connects = 10**6
+    with pytest.raises(RelayStateUnknown):
+        relay.pulse(0, 10)  # the on was tried on the stale port: it may have gone out
+    with pytest.raises(devices.DeviceUnplugged, match="next reopen attempt") as caught:
+        relay.pulse(0, 10)  # within the backoff: nothing sent
+    assert not isinstance(caught.value, RelayStateUnknown)
+    with pytest.raises(devices.DeviceConfigError) as bad:
+        relay.pulse(9, 10)
+    assert not isinstance(bad.value, RelayStateUnknown)
+    assert ("write", 0, True) not in relay.log
+    relay.fail_connects = 0
+    relay.close()
+
+
+def test_state_unknown_wraps_each_kind_once() -> None:
+    a = RelayStateUnknown.of(devices.DeviceTimeout("x"))
+    b = RelayStateUnknown.of(devices.DeviceTimeout("y"))
+    assert type(a) is type(b) and isinstance(a, devices.DeviceTimeout)
+    assert RelayStateUnknown.of(a) is a
+    assert type(RelayStateUnknown.of(devices.DeviceError("z"))) is RelayStateUnknown
