@@ -56,6 +56,7 @@ class _Plan:
     locker: Locker | None = None
     new_locker: bool = False
     consumed: bool = False
+    release_locker: bool = False  # an exit: the locker is freed once the gate has opened
 
 
 class EntrancePipeline:
@@ -176,14 +177,16 @@ class EntrancePipeline:
             )
             return _Plan(result, gate=False)
         # Leaving is never refused to a known card, whatever the state of the membership.
-        locker = tx.release_locker(member.member_no) if self.lockers is not None else None
+        # The locker stays the member's until the gate has opened: if it does not, their
+        # things are still in it and the next member must not be given it.
+        locker = tx.locker_of(member.member_no) if self.lockers is not None else None
         result = EntranceResult(
             at=now, direction="exit", granted=True, reason=None, message_key=EXIT_GRANTED,
             member_no=member.member_no, display_name=mask_name(member.name),
             visits_left=member.visits_remaining, locker=locker.label if locker else None,
             pulse=PulseState.PENDING, see_staff=False, event_uuid=str(uuid.uuid4()),
         )
-        return _Plan(result, gate=True, locker=locker)
+        return _Plan(result, gate=True, locker=locker, release_locker=locker is not None)
 
     def _actuate(self, plan: _Plan) -> EntranceResult:
         result = plan.result
@@ -205,9 +208,12 @@ class EntrancePipeline:
             try:
                 with self.store.write() as tx:
                     tx.set_pulse_state(uuid_, PulseState.CONFIRMED)
+                    if plan.release_locker and result.member_no:
+                        tx.release_locker(result.member_no)
             except StoreError:
                 # The gate did open; the row stays pending and becomes "unconfirmed" at the
-                # next start, which is the truth as far as the log can tell.
+                # next start, which is the truth as far as the log can tell. An exit's locker
+                # stays assigned: the member gets it again on their next entry.
                 log.exception("entrance: could not mark the pulse confirmed")
                 return result
             result = replace(result, pulse=PulseState.CONFIRMED)
@@ -233,8 +239,11 @@ class EntrancePipeline:
             log.exception("entrance: could not record the relay failure")
         visits = result.visits_left + 1 if plan.consumed and result.visits_left is not None \
             else result.visits_left
+        detail = dict(result.detail)
+        if plan.locker is not None and not plan.new_locker:
+            detail["locker_failed"] = "true"  # still theirs, not opened
         return replace(result, pulse=PulseState.FAILED, see_staff=True, visits_left=visits,
-                       locker=None if plan.new_locker else result.locker)
+                       locker=None if plan.new_locker else result.locker, detail=detail)
 
     def _gate_unknown(self, plan: _Plan) -> EntranceResult:
         """The gate may have opened: the visit stays spent, the locker stays assigned and the

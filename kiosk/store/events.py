@@ -79,7 +79,9 @@ def mark_pending_unconfirmed(conn: Connection) -> int:
 # did not get in and was sent to staff).
 _ENTERED = and_(_t.c.granted.is_(True), _t.c.direction == "entry",
                 _t.c.pulse_state != PulseState.FAILED.value)
-_EXITED = and_(_t.c.direction == "exit", _t.c.granted.is_(True))
+# Likewise an exit whose gate provably never opened: the member is still inside.
+_EXITED = and_(_t.c.direction == "exit", _t.c.granted.is_(True),
+               _t.c.pulse_state != PulseState.FAILED.value)
 # Statements built once (see members.py): these run on every tap.
 _LAST_ENTRY = select(func.max(_t.c.at)).where(
     _t.c.card_uid == bindparam("uid"), _t.c.facility == bindparam("facility"), _ENTERED)

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 import devices
+from devices.errors import RelayStateUnknown
 from kiosk.domain.model import FacilityRule, Policy
 from kiosk.entrance import EntrancePipeline, EntranceResult, EntranceSettings, LockerBank
 from kiosk.members_csv import parse_csv
@@ -243,6 +244,34 @@ def test_lockers_assigned_on_grant_kept_and_released_on_exit(make_pipeline, kios
         assert tx.lockers() == {"L1": None, "L2": "M5"}
         assert _event(kiosk_store, out).direction == "exit"
     assert exit_.handle_tap(_tap(UNKNOWN, clock)).reason == "unknown_card"
+
+
+@pytest.mark.parametrize("error", [devices.DeviceError("gate jammed"),
+                                   RelayStateUnknown("no answer to the on")])
+def test_an_exit_whose_gate_fails_keeps_the_members_locker(
+        make_pipeline, kiosk_store: Store, clock: FakeClock, recording_relay,
+        error: devices.DeviceError) -> None:
+    entry = make_pipeline(lockers=True, track_exits=True)
+    exit_ = make_pipeline(direction="exit", lockers=True, track_exits=True)
+    assert entry.handle_tap(_tap(VALID, clock)).locker == "L1"
+    clock.advance(minutes=30)
+    recording_relay.pulses.clear()
+    recording_relay.fail_with = error
+    out = exit_.handle_tap(_tap(VALID, clock))
+    assert out.see_staff and recording_relay.pulses == []  # neither gate nor locker opened
+    assert out.detail.get("locker_failed") == "true"
+    with kiosk_store.read() as tx:
+        assert tx.lockers() == {"L1": "M1", "L2": None}
+    recording_relay.fail_with = None
+    clock.advance(minutes=5)
+    # The next member does not get M1's locker, full of M1's things.
+    assert entry.handle_tap(_tap(ONE_VISIT, clock)).locker == "L2"
+    # M1 is still inside (a failed exit is no exit; an unconfirmed one may be).
+    again = entry.handle_tap(_tap(VALID, clock))
+    if isinstance(error, RelayStateUnknown):
+        assert again.granted and again.locker == "L1"
+    else:
+        assert again.reason == "already_inside"
 
 
 def test_no_free_locker_still_grants(make_pipeline, clock: FakeClock) -> None:
