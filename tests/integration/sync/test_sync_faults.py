@@ -48,7 +48,7 @@ def test_enroll_cli_stores_token_0600_and_refuses_a_used_or_bad_code(make_kiosk,
     bad = rig.kiosk_cli("enroll", rig.proxy.url, "not a code!")
     assert bad.returncode == 1 and "enrollment code" in bad.stderr
     url = rig.kiosk_cli("enroll", "ftp://central", code)
-    assert url.returncode == 2 and "is not a URL" in url.stderr
+    assert url.returncode == 2 and "must be a URL" in url.stderr and "ftp://central" in url.stderr
 
 
 def test_sync_once_without_enrollment_says_so(make_kiosk) -> None:
