@@ -27,6 +27,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import Depends, HTTPException, Request, Response
 from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -147,25 +148,57 @@ def _throttle_keys(username: str, address: str | None) -> list[str]:
     return keys
 
 
-def _check_locks(s: Session, keys: list[str], now: datetime) -> None:
-    for row in s.execute(select(LoginThrottle).where(LoginThrottle.key.in_(keys))).scalars():
+def _insert_throttle(s: Session):  # type: ignore[no-untyped-def]
+    dialect = s.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(LoginThrottle)
+
+
+def _claim_attempt(s: Session, keys: list[str], now: datetime) -> None:
+    """Refuse if any key is locked, else count this attempt as a failure up front.
+
+    Why up front: counting only after the (slow) password check let parallel guesses all pass
+    the lock check before any failure was recorded. The rows are created if missing and then
+    locked (FOR UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE serialises writers anyway), so
+    concurrent attempts on one key take their turns and at most MAX_FAILURES reach the check.
+    """
+    s.execute(
+        _insert_throttle(s)
+        .values([{"key": k, "failures": 0, "window_started_at": now} for k in keys])
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
+    rows = list(
+        s.execute(
+            select(LoginThrottle)
+            .where(LoginThrottle.key.in_(keys))
+            .order_by(LoginThrottle.key)  # one lock order, so two logins cannot deadlock
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).scalars()
+    )
+    for row in rows:
         if row.locked_until is not None and row.locked_until > now:
             wait = int((row.locked_until - now).total_seconds()) + 1
             what = "this user" if row.key.startswith("user:") else "this address"
             raise Locked(f"too many failed logins for {what}; try again in {wait // 60 + 1} min", wait)
-
-
-def _record_failure(s: Session, keys: list[str], now: datetime) -> None:
-    for key in keys:
-        row = s.get(LoginThrottle, key, with_for_update=True)
-        if row is None:
-            s.add(LoginThrottle(key=key, failures=1, window_started_at=now))
-            continue
-        if now - row.window_started_at > FAILURE_WINDOW or (row.locked_until and row.locked_until <= now):
+    for row in rows:
+        if now - row.window_started_at > FAILURE_WINDOW or row.locked_until is not None:
             row.failures, row.window_started_at, row.locked_until = 0, now, None
         row.failures += 1
         if row.failures >= MAX_FAILURES:
             row.locked_until = now + LOCK_TIME
+
+
+def _undo_attempt(s: Session, keys: list[str]) -> None:
+    """A successful login: the user's count starts over; the address only loses this attempt's
+    count (resetting it would let one valid account wipe the count of guesses at others)."""
+    s.execute(delete(LoginThrottle).where(LoginThrottle.key == keys[0]))
+    for key in keys[1:]:
+        row = s.get(LoginThrottle, key, with_for_update=True)
+        if row is None:
+            continue
+        row.failures = max(0, row.failures - 1)
+        if row.failures < MAX_FAILURES:
+            row.locked_until = None
 
 
 def authenticate(central: Central, username: str, password: str, address: str | None) -> User:
@@ -174,8 +207,8 @@ def authenticate(central: Central, username: str, password: str, address: str | 
     even with the right password, so guessing cannot continue through the lock."""
     now = utcnow()
     keys = _throttle_keys(username, address)
-    with central.db.reading() as s:
-        _check_locks(s, keys, now)
+    with central.db.writing() as s:
+        _claim_attempt(s, keys, now)
         user = s.execute(select(User).where(User.username == username)).scalar_one_or_none()
     ok = False
     try:
@@ -183,11 +216,9 @@ def authenticate(central: Central, username: str, password: str, address: str | 
     except (VerificationError, InvalidHashError):
         ok = False
     if not ok or user is None or user.disabled:
-        with central.db.writing() as s:
-            _record_failure(s, keys, now)
         raise Unauthorized("wrong user name or password", code="bad_credentials")
     with central.db.writing() as s:
-        s.execute(delete(LoginThrottle).where(LoginThrottle.key == keys[0]))
+        _undo_attempt(s, keys)
         if _hasher.check_needs_rehash(user.password_hash):
             s.execute(
                 User.__table__.update().where(User.id == user.id).values(password_hash=_hasher.hash(password))
