@@ -10,16 +10,19 @@ import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import devices
 from kiosk.config import Config
 from kiosk.domain.model import FacilityRule, Policy
 from kiosk.entrance import EntrancePipeline, EntranceSettings, LockerBank
 from kiosk.store import Store
+from kiosk.store.run_lock import RunLock
 
 log = logging.getLogger(__name__)
 ALL_DAY = ((time(0), time(0)),)  # (t, t) is 24 hours in the domain's reading
+# Longer than any pulse can take (60 s at most, plus the off's retries and timeouts).
+PULSE_IN_FLIGHT_MAX = timedelta(minutes=5)
 
 
 def policy_from(cfg: Config) -> Policy:
@@ -61,6 +64,7 @@ class Kiosk:
     gate: devices.Relay
     pipeline: EntrancePipeline
     extra_relays: list[devices.Relay] = field(default_factory=list)
+    run_lock: RunLock | None = None
     _started: bool = False
 
     @property
@@ -83,6 +87,8 @@ class Kiosk:
             with contextlib.suppress(devices.DeviceError):
                 relay.close()
         self.store.close()
+        if self.run_lock is not None:
+            self.run_lock.release()
 
     def health(self) -> dict[str, devices.Health]:
         out = {"card_reader": self.reader.health(), "relay": self.gate.health()}
@@ -105,6 +111,12 @@ def build(cfg: Config, *,
     try:
         store = Store.open(cfg.data_path)
         opened.append(store.close)
+        run_lock = RunLock.acquire(cfg.data_path)
+        opened.append(run_lock.release)
+        # Alone, every pending event is an orphan of a run that died mid-pulse; beside another
+        # live run, only those too old to be one of its pulses in flight.
+        store.recover_unconfirmed(
+            None if run_lock.alone else datetime.now(UTC) - PULSE_IN_FLIGHT_MAX)
         apply_config_rule(store, cfg)
         gate = open_relay(cfg.devices.relay)
         opened.append(gate.close)
@@ -132,4 +144,4 @@ def build(cfg: Config, *,
             with contextlib.suppress(Exception):
                 close()
         raise
-    return Kiosk(cfg, store, reader, gate, pipeline, extra)
+    return Kiosk(cfg, store, reader, gate, pipeline, extra, run_lock)

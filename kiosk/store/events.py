@@ -1,8 +1,9 @@
 """Access events: the append-only log of every tap, its pulse outcome and its sync outbox mark.
 
 An event is written (and committed with synchronous=FULL) before the relay pulses; the
-pulse outcome is recorded afterwards. `pending` rows found at start-up belong to a process
-that died in between and become `unconfirmed`: nobody knows whether the gate opened.
+pulse outcome is recorded afterwards. `pending` rows found when a kiosk run starts belong to
+a process that died in between and become `unconfirmed`: nobody knows whether the gate
+opened (see run_lock for telling them from another live run's pulses in flight).
 """
 
 from __future__ import annotations
@@ -67,11 +68,11 @@ def set_pulse_state(conn: Connection, uuid: str, state: PulseState, *, refunded:
     conn.execute(_SET_PULSE_REFUNDED if refunded else _SET_PULSE, {"u": uuid, "state": state.value})
 
 
-def mark_pending_unconfirmed(conn: Connection) -> int:
-    result = conn.execute(
-        update(_t).where(_t.c.pulse_state == PulseState.PENDING.value)
-        .values(pulse_state=PulseState.UNCONFIRMED.value)
-    )
+def mark_pending_unconfirmed(conn: Connection, before: datetime | None = None) -> int:
+    stmt = update(_t).where(_t.c.pulse_state == PulseState.PENDING.value)
+    if before is not None:
+        stmt = stmt.where(_t.c.at < before)
+    result = conn.execute(stmt.values(pulse_state=PulseState.UNCONFIRMED.value))
     return int(result.rowcount)
 
 

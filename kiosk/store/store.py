@@ -143,18 +143,26 @@ class Store:
         try:
             migrate.upgrade(engine, path, revision)
             cipher = NameCipher.in_dir(data_dir)
-            with writing(engine) as conn:
-                stale = events.mark_pending_unconfirmed(conn)
         except (SQLAlchemyError, sqlite3.Error) as exc:
             engine.dispose()
             raise StoreError(f"{path}: cannot open the local database: {exc}") from None
         except BaseException:
             engine.dispose()
             raise
+        return cls(engine, cipher, path)
+
+    def recover_unconfirmed(self, before: datetime | None = None) -> int:
+        """Mark pending events (recorded before `before`, or all) "unconfirmed".
+
+        Only a kiosk run calls this, at start: any other process opening the store would
+        otherwise relabel the running kiosk's pulses in flight (see run_lock).
+        """
+        with self.write() as tx:
+            stale = events.mark_pending_unconfirmed(tx.conn, before)
         if stale:
             log.warning("store: %d access event(s) were recorded but their pulse was never "
                         "confirmed (the kiosk stopped in between); marked unconfirmed", stale)
-        return cls(engine, cipher, path)
+        return stale
 
     @contextmanager
     def write(self) -> Iterator[Tx]:

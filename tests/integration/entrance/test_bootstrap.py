@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,7 +13,8 @@ from kiosk import config
 from kiosk.bootstrap import build
 from kiosk.entrance import EntranceResult
 from kiosk.members_csv import parse_csv
-from kiosk.store import Store
+from kiosk.store import Event, PulseState, Store
+from kiosk.store.run_lock import RunLock
 from tests.fixtures.kiosk import RecordingRelay, member_row, members_csv_bytes, wait_for
 
 
@@ -94,3 +95,65 @@ def test_a_device_that_fails_to_open_closes_what_was_opened(tmp_path: Path) -> N
     with pytest.raises(devices.DeviceNotFound):
         build(_cfg(tmp_path), open_relay=lambda url: relay, open_card_reader=no_reader)
     assert closed == [True]
+
+
+def test_opening_the_store_mid_pulse_does_not_unconfirm_it(tmp_path: Path) -> None:
+    _seed(tmp_path / "data")
+    relay = RecordingRelay()
+    kiosk = build(_cfg(tmp_path), open_relay=lambda url: relay)
+    seen: list[list[str]] = []
+
+    def during_pulse(channel: int, ms: int) -> None:
+        # e.g. `kiosk sync --once` or `kiosk members import` starting right now
+        other = Store.open(tmp_path / "data")
+        with other.read() as tx:
+            seen.append([e.pulse_state.value for e in tx.events()])
+        other.close()
+
+    relay.on_pulse = during_pulse
+    try:
+        result = kiosk.pipeline.handle_tap(devices.Tap(uid="04A1B2C3", atr="", reader="t",
+                                                       at=datetime.now(UTC)))
+    finally:
+        kiosk.stop()
+    assert seen[0] == ["pending"]
+    assert result.pulse is PulseState.CONFIRMED
+    store = Store.open(tmp_path / "data")
+    with store.read() as tx:
+        assert [e.pulse_state for e in tx.outbox()] == [PulseState.CONFIRMED]
+    store.close()
+
+
+def _pending(data: Path, uuid: str, at: datetime) -> None:
+    store = Store.open(data)
+    with store.write() as tx:
+        tx.insert_event(Event(uuid=uuid, at=at, facility="gym", direction="entry",
+                              card_uid="04A1B2C3", member_no="M1", granted=True, reason=None,
+                              consumed_visit=False, visits_left=None,
+                              pulse_state=PulseState.PENDING))
+    store.close()
+
+
+def _states(data: Path) -> dict[str, PulseState]:
+    store = Store.open(data)
+    with store.read() as tx:
+        states = {e.uuid: e.pulse_state for e in tx.events()}
+    store.close()
+    return states
+
+
+def test_a_run_unconfirms_orphans_but_not_another_live_runs_pulses(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    _seed(data)
+    now = datetime.now(UTC)
+    _pending(data, "orphan", now - timedelta(minutes=30))
+    _pending(data, "in-flight", now)
+    other_run = RunLock.acquire(data)  # another kiosk run on this store, mid-pulse
+    try:
+        build(_cfg(tmp_path), open_relay=lambda url: RecordingRelay()).stop()
+        assert _states(data) == {"orphan": PulseState.UNCONFIRMED, "in-flight": PulseState.PENDING}
+    finally:
+        other_run.release()
+    # Alone, every pending row belongs to a run that died mid-pulse.
+    build(_cfg(tmp_path), open_relay=lambda url: RecordingRelay()).stop()
+    assert _states(data) == {"orphan": PulseState.UNCONFIRMED, "in-flight": PulseState.UNCONFIRMED}

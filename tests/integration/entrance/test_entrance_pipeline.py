@@ -180,6 +180,7 @@ def test_death_between_record_and_pulse_leaves_pulse_unconfirmed(
     with pytest.raises(Died):
         p.handle_tap(_tap(ONE_VISIT, clock))
     reopened = Store.open(tmp_path / "data")
+    assert reopened.recover_unconfirmed() == 1  # what the next kiosk run does at start
     with reopened.read() as tx:
         (ev,) = tx.events()
         assert (ev.member_no, ev.pulse_state, ev.consumed_visit) == (

@@ -148,16 +148,23 @@ def test_activity_queries(kiosk_store: Store) -> None:
         assert tx.occupancy("gym", since) == 1  # only M2
 
 
-def test_pending_events_become_unconfirmed_on_open(tmp_path: Path) -> None:
+def test_opening_leaves_pending_events_to_the_run_that_recovers_them(tmp_path: Path) -> None:
     store = Store.open(tmp_path)
     with store.write() as tx:
+        tx.insert_event(_event("old", NOW - timedelta(minutes=10), pulse=PulseState.PENDING))
         tx.insert_event(_event("p", NOW, pulse=PulseState.PENDING))
         tx.insert_event(_event("c", NOW, pulse=PulseState.CONFIRMED))
-    store.close()
-    store = Store.open(tmp_path)
+    # Another process opening the store (sync --once, members import) changes nothing.
+    other = Store.open(tmp_path)
+    other.close()
     with store.read() as tx:
         assert {e.uuid: e.pulse_state for e in tx.events()} == {
-            "p": PulseState.UNCONFIRMED, "c": PulseState.CONFIRMED}
+            "old": PulseState.PENDING, "p": PulseState.PENDING, "c": PulseState.CONFIRMED}
+    assert store.recover_unconfirmed(NOW - timedelta(minutes=5)) == 1
+    assert store.recover_unconfirmed() == 1
+    with store.read() as tx:
+        assert {e.uuid: e.pulse_state for e in tx.events()} == {
+            "old": PulseState.UNCONFIRMED, "p": PulseState.UNCONFIRMED, "c": PulseState.CONFIRMED}
     store.close()
 
 

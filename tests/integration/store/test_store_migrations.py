@@ -85,7 +85,8 @@ def test_upgrade_from_the_revision_before_head_keeps_members_and_events(tmp_path
         m = tx.member_by_uid("04A1B2C3")
         assert m is not None and (m.name, m.visits_remaining) == ("李华", 2)
         (ev,) = tx.events()
-        assert (ev.uuid, ev.pulse_state) == ("e-1", PulseState.UNCONFIRMED)
+        assert (ev.uuid, ev.pulse_state) == ("e-1", PulseState.PENDING)
+    assert store.recover_unconfirmed() == 1
     store.close()
 
 

@@ -1,0 +1,52 @@
+"""Which processes may have pulses in flight on this store: the kiosk runs that hold its lock.
+
+Every `kiosk run` (anything that records an event and then pulses a relay) holds a shared
+flock on data_dir/kiosk.run.lock for its lifetime. The kernel drops it when the process dies,
+so a process that can take the lock exclusively knows no other run is alive, and every
+"pending" event is an orphan of a run that died between record and pulse. Other commands
+(sync --once, members import, enroll) never touch pending rows.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+
+from .errors import StoreError
+
+LOCK_FILENAME = "kiosk.run.lock"
+
+
+class RunLock:
+    """Held (shared) while this process may record events and pulse relays."""
+
+    def __init__(self, fd: int, alone: bool) -> None:
+        self._fd: int | None = fd
+        self.alone = alone  # no other run held the lock when this one started
+
+    @classmethod
+    def acquire(cls, data_dir: Path | str) -> RunLock:
+        path = Path(data_dir) / LOCK_FILENAME
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot open the run lock: {exc.strerror}") from None
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                alone = True
+            except BlockingIOError:
+                alone = False
+            # Downgrade (or join the others): runs only ever share it. A run starting while
+            # we convert may see itself alone too, which is true: neither has recorded yet.
+            fcntl.flock(fd, fcntl.LOCK_SH)
+        except OSError as exc:
+            os.close(fd)
+            raise StoreError(f"{path}: cannot take the run lock: {exc.strerror}") from None
+        return cls(fd, alone)
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing drops the flock
+            self._fd = None
