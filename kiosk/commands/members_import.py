@@ -1,8 +1,9 @@
 """`kiosk members import FILE.csv`: load members into the local store (standalone installs).
 
 Exit status: 0 every row imported; 1 some rows refused (the good ones are imported, each bad
-one is listed with its line number and reason); 2 nothing imported (config, file or store
-problem). Output names member numbers and line numbers, never a member's name.
+one is listed with its line number and reason); 2 nothing imported (config or file problem) or
+the store failed part-way. The file is written in short transactions so the running kiosk's
+taps never wait behind it. Output names member numbers and line numbers, never a member's name.
 """
 
 from __future__ import annotations
@@ -20,14 +21,13 @@ MAX_FILE_BYTES = 200 * 1024 * 1024  # ~1M members fit in well under this
 
 
 def import_file(store: Store, path: Path, now: datetime | None = None) -> tuple[ImportResult, list[RowError]]:
-    """Parse and import one file in one transaction; raises CsvFileError/StoreError/OSError."""
+    """Parse and import one file (in short transactions); raises CsvFileError/StoreError/OSError."""
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise CsvFileError(f"the file is {size // (1024 * 1024)} MB; the limit is "
                            f"{MAX_FILE_BYTES // (1024 * 1024)} MB")
     parsed = parse_csv(path.read_bytes())
-    with store.write() as tx:
-        result = tx.import_members(parsed.members, now or datetime.now(UTC))
+    result = store.import_members(parsed.members, now or datetime.now(UTC))
     errors = sorted([*parsed.errors, *result.errors], key=lambda e: e.line)
     return result, errors
 
@@ -53,7 +53,9 @@ def main(args: argparse.Namespace) -> int:
         print(f"kiosk: {path}: cannot read: {exc.strerror}; nothing was imported", file=sys.stderr)
         return 2
     except StoreError as exc:
-        print(f"kiosk: {exc}; nothing was imported", file=sys.stderr)
+        # Slices already committed stay (each member whole); importing again finishes the job.
+        print(f"kiosk: {exc}; the import stopped part-way: import the file again",
+              file=sys.stderr)
         return 2
     finally:
         store.close()

@@ -111,22 +111,22 @@ def _owners(conn: Connection, uids: Sequence[str]) -> dict[str, str]:
     return owners
 
 
-def import_records(
-    conn: Connection, cipher: NameCipher, records: Sequence[MemberRecord], now: datetime
-) -> ImportResult:
-    """Upsert members by member_no (members not in the file are kept).
+def refuse_card_clashes(
+    conn: Connection, records: Sequence[MemberRecord], elsewhere_in_file: frozenset[str] = frozenset()
+) -> tuple[list[MemberRecord], list[RowError]]:
+    """The rows that may be written, and a RowError for each refused one.
 
-    The file is authoritative for each listed member's name, status, visits, cards and
-    entitlements; freezes come from the central service and are left alone. A card that
-    belongs to a member NOT in the file is refused (row error): moving a card silently from
-    one member to another is how a typo lets the wrong person in.
+    A card that belongs to a member NOT in the file is refused: moving a card silently from
+    one member to another is how a typo lets the wrong person in. `elsewhere_in_file` names
+    accepted members of the same file written in other slices: taking a card from them is a
+    move within the file.
     """
     accepted = list(records)
     all_uids = sorted({u for r in accepted for u in r.card_uids})
     owners = _owners(conn, all_uids)
     errors: list[RowError] = []
     while True:  # refusing a row keeps its member's old cards, which can refuse another row
-        in_file = {r.member_no for r in accepted}
+        in_file = {r.member_no for r in accepted} | elsewhere_in_file
         keep: list[MemberRecord] = []
         for r in accepted:
             clash = next((u for u in r.card_uids
@@ -138,8 +138,26 @@ def import_records(
                 errors.append(RowError(r.line, f"card {mask_uid(clash)} belongs to member "
                                                 f"{owners[clash]}, who is not in this file"))
         if len(keep) == len(accepted):
-            break
+            return accepted, errors
         accepted = keep
+
+
+def encrypt_names(cipher: NameCipher, records: Sequence[MemberRecord]) -> dict[str, bytes]:
+    """Each member's encrypted name, done before the write lock is taken (it is the slow part)."""
+    return {r.member_no: cipher.encrypt(r.member_no, r.name) for r in records}
+
+
+def import_records(
+    conn: Connection, cipher: NameCipher, records: Sequence[MemberRecord], now: datetime, *,
+    names: dict[str, bytes] | None = None, elsewhere_in_file: frozenset[str] = frozenset(),
+) -> ImportResult:
+    """Upsert members by member_no (members not in the file are kept).
+
+    The file is authoritative for each listed member's name, status, visits, cards and
+    entitlements; freezes come from the central service and are left alone. Card clashes
+    are refused (see refuse_card_clashes). `names` are the names already encrypted.
+    """
+    accepted, errors = refuse_card_clashes(conn, records, elsewhere_in_file)
     nos = [r.member_no for r in accepted]
     existing: set[str] = set()
     for chunk in _chunks(nos):
@@ -153,7 +171,8 @@ def import_records(
     for i in range(0, len(accepted), IMPORT_SLICE):
         part = accepted[i : i + IMPORT_SLICE]
         conn.execute(upsert, [
-            {"member_no": r.member_no, "name_enc": cipher.encrypt(r.member_no, r.name),
+            {"member_no": r.member_no,
+             "name_enc": names[r.member_no] if names else cipher.encrypt(r.member_no, r.name),
              "status": r.status, "visits_remaining": r.visits_remaining, "updated_at": now}
             for r in part
         ])
@@ -165,6 +184,9 @@ def import_records(
     for i in range(0, len(accepted), IMPORT_SLICE):
         part = accepted[i : i + IMPORT_SLICE]
         cards = [{"uid": u, "member_no": r.member_no} for r in part for u in r.card_uids]
+        # A card moving from a member written in another slice (or transaction) of this file.
+        for chunk in _chunks([c["uid"] for c in cards]):
+            conn.execute(delete(_c).where(_c.c.uid.in_(chunk)))
         if cards:
             conn.execute(insert(_c), cards)
         ents = [{"member_no": r.member_no, "facility": f, "valid_from": r.valid_from,

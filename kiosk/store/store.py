@@ -29,6 +29,8 @@ from .members import ImportResult
 from .names import NameCipher
 
 log = logging.getLogger(__name__)
+# Members per write transaction of a file import: a tap waits for one slice at most (~ms).
+IMPORT_COMMIT_ROWS = 2_000
 
 
 class Tx:
@@ -150,6 +152,35 @@ class Store:
             engine.dispose()
             raise
         return cls(engine, cipher, path)
+
+    def import_members(self, records: Sequence[MemberRecord], now: datetime,
+                       slice_rows: int = IMPORT_COMMIT_ROWS) -> ImportResult:
+        """Import a whole file in short write transactions, so taps never wait behind it.
+
+        Names are encrypted and card clashes judged against the whole file before any write;
+        then each slice of `slice_rows` members is one transaction, and the last one stamps
+        members_as_of. A crash midway leaves the earlier slices imported (each row whole):
+        importing the file again finishes the job.
+        """
+        names = members.encrypt_names(self._cipher, records)
+        with self.read() as tx:
+            accepted, errors = members.refuse_card_clashes(tx.conn, records)
+        planned = frozenset(r.member_no for r in accepted)
+        slices = [accepted[i : i + slice_rows] for i in range(0, len(accepted), slice_rows)]
+        created = updated = 0
+        all_errors = list(errors)
+        for k, part in enumerate(slices or [[]]):
+            elsewhere = planned - {r.member_no for r in part}
+            with self.write() as tx:
+                result = members.import_records(tx.conn, self._cipher, part, now, names=names,
+                                                elsewhere_in_file=elsewhere)
+                if k == max(len(slices) - 1, 0):
+                    meta.set_members_as_of(tx.conn, now)
+            created += result.created
+            updated += result.updated
+            all_errors.extend(result.errors)
+        all_errors.sort(key=lambda e: e.line)
+        return ImportResult(created, updated, tuple(all_errors))
 
     def recover_unconfirmed(self, before: datetime | None = None) -> int:
         """Mark pending events (recorded before `before`, or all) "unconfirmed".

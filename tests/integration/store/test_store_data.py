@@ -3,14 +3,15 @@ outbox, lockers, and names encrypted at rest."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from kiosk.domain.model import Entitlement, MemberStatus
-from kiosk.members_csv import parse_csv
-from kiosk.store import Event, Locker, PulseState, Store
+from kiosk.members_csv import MemberRecord, parse_csv
+from kiosk.store import Event, ImportResult, Locker, PulseState, Store
 from tests.fixtures.kiosk import member_row, members_csv_bytes
 
 NOW = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)
@@ -58,7 +59,16 @@ def test_reimport_upserts_replaces_cards_and_keeps_absent_members(kiosk_store: S
         assert tx.members_as_of() == later
 
 
-def test_card_of_a_member_not_in_the_file_is_refused_with_its_line(kiosk_store: Store) -> None:
+def _import_records(store: Store, records: Sequence[MemberRecord], sliced: bool) -> ImportResult:
+    if sliced:  # one member per transaction: every move crosses a slice
+        return store.import_members(records, NOW, slice_rows=1)
+    with store.write() as tx:
+        return tx.import_members(records, NOW)
+
+
+@pytest.mark.parametrize("sliced", [False, True], ids=["one_tx", "sliced"])
+def test_card_of_a_member_not_in_the_file_is_refused_with_its_line(kiosk_store: Store,
+                                                                    sliced: bool) -> None:
     _import(kiosk_store, [member_row("M1", "04A1B2C3"), member_row("M2", "04A1B2C5")])
     parsed = parse_csv(members_csv_bytes([
         member_row("M3", "04A1B2C6"),
@@ -66,8 +76,8 @@ def test_card_of_a_member_not_in_the_file_is_refused_with_its_line(kiosk_store: 
         member_row("M5", "04A1B2C5"),  # M2's card, but M2 gives it up below: a move, allowed
         member_row("M2", "04A1B2C7"),
     ]))
-    with kiosk_store.write() as tx:
-        r = tx.import_members(parsed.members, NOW)
+    r = _import_records(kiosk_store, parsed.members, sliced)
+    assert (r.created, r.updated) == (2, 1)  # M3 and M5 new, M2 updated
     assert [str(e) for e in r.errors] == [
         "line 3: card ****B2C3 belongs to member M1, who is not in this file"]
     with kiosk_store.read() as tx:
@@ -77,14 +87,15 @@ def test_card_of_a_member_not_in_the_file_is_refused_with_its_line(kiosk_store: 
         assert tx.member_by_uid("04A1B2C7").member_no == "M2"  # type: ignore[union-attr]
 
 
-def test_refusing_a_row_cascades_to_a_row_that_needed_its_card(kiosk_store: Store) -> None:
+@pytest.mark.parametrize("sliced", [False, True], ids=["one_tx", "sliced"])
+def test_refusing_a_row_cascades_to_a_row_that_needed_its_card(kiosk_store: Store,
+                                                                sliced: bool) -> None:
     _import(kiosk_store, [member_row("M1", "04A1B2C3"), member_row("M2", "04A1B2C5")])
     parsed = parse_csv(members_csv_bytes([
         member_row("M2", "04A1B2C3"),  # takes M1's card: M1 not in file -> refused
         member_row("M9", "04A1B2C5"),  # takes M2's card, but M2's row was refused -> refused
     ]))
-    with kiosk_store.write() as tx:
-        r = tx.import_members(parsed.members, NOW)
+    r = _import_records(kiosk_store, parsed.members, sliced)
     assert [e.line for e in r.errors] == [2, 3]
     with kiosk_store.read() as tx:
         assert tx.member_by_uid("04A1B2C5").member_no == "M2"  # type: ignore[union-attr]
