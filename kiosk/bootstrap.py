@@ -75,15 +75,21 @@ class Kiosk:
         self.reader.start(self.pipeline.handle_tap)
         self._started = True
 
-    def stop(self) -> None:
-        """Stop reading cards, switch every relay off, close everything. Safe to call twice."""
-        with contextlib.suppress(devices.DeviceError):
-            self.reader.stop()
+    def relays_off(self) -> None:
+        """Switch every relay off now (a tap still in flight may switch one on again; stop()
+        switches them off once more after the reader has stopped)."""
         for relay in self.relays:
             try:
                 relay.all_off()
             except devices.DeviceError as exc:
                 log.error("kiosk: could not switch %s off: %s", relay.url, exc)
+
+    def stop(self) -> None:
+        """Stop reading cards, switch every relay off, close everything. Safe to call twice."""
+        with contextlib.suppress(devices.DeviceError):
+            self.reader.stop()
+        self.relays_off()
+        for relay in self.relays:
             with contextlib.suppress(devices.DeviceError):
                 relay.close()
         self.store.close()

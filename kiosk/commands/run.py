@@ -125,11 +125,15 @@ def main(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    sync = attach_sync(kiosk)  # background sync with central (idles until enrolled)
+    sync = None
     try:
+        sync = attach_sync(kiosk)  # background sync with central (idles until enrolled)
         serve(kiosk, stop)
     finally:
-        sync.stop()
+        # Relays first: the joins below may take seconds, and systemd's stop timeout is short.
+        kiosk.relays_off()
+        if sync is not None:
+            sync.stop()
         kiosk.stop()
         log.info("stopped; all relays off")
     return 0
