@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from devices import Relay
 from kiosk.config import LockersSection
+from kiosk.domain.access import _same_facility as same_facility
 from kiosk.domain.model import Decision, Member, Reason
 from kiosk.store import Locker
 
@@ -46,7 +47,8 @@ class LockerBank:
             return False
         if decision.reason is not Reason.EXPIRED:
             return True
-        ends = [e.valid_until for e in member.entitlements if e.facility == facility]
+        # The decision engine's own comparison, so "expired" and the grace agree on the facility.
+        ends = [e.valid_until for e in member.entitlements if same_facility(e.facility, facility)]
         if not ends:
             return False
         # valid_until is inclusive: the membership ends at the next local midnight.

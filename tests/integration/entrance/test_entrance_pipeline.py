@@ -4,6 +4,7 @@ faults, lockers and exits. The relay is an in-process recorder (its faults are i
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -289,13 +290,15 @@ def test_no_free_locker_still_grants(make_pipeline, clock: FakeClock) -> None:
     assert r.granted and r.locker is None and r.detail["locker"] == "none_free"
 
 
+@pytest.mark.parametrize("facility", ["gym", "Gym "])  # the kiosk's spelling may differ
 @pytest.mark.parametrize(("minutes_after_expiry", "opens"), [(30, True), (61, False)])
 def test_expired_member_may_open_own_locker_within_grace(make_pipeline, kiosk_store: Store,
                                                          recording_relay, minutes_after_expiry: int,
-                                                         opens: bool) -> None:
+                                                         opens: bool, facility: str) -> None:
     # M2's membership ends 2026-05-31 (inclusive): at 2026-06-01 00:00 local.
     expiry = datetime(2026, 6, 1, tzinfo=ZONE)
     entry = make_pipeline(lockers=True)
+    entry.settings = replace(entry.settings, facility=facility)
     with kiosk_store.write() as tx:
         tx.assign_locker("M2", ["L1", "L2"], expiry.astimezone(UTC) - timedelta(hours=1))
     entry.clock = FakeClock(expiry.astimezone(UTC) + timedelta(minutes=minutes_after_expiry))
