@@ -59,6 +59,15 @@ class _Plan:
     release_locker: bool = False  # an exit: the locker is freed once the gate has opened
 
 
+@dataclass(frozen=True)
+class _Outcome:
+    """A pulse outcome to record (idempotent, so it can be retried)."""
+
+    uuid: str
+    state: PulseState
+    release_locker_of: str | None = None  # an exit through the gate frees the locker
+
+
 class EntrancePipeline:
     def __init__(self, store: Store, gate: Relay, settings: EntranceSettings,
                  lockers: LockerBank | None = None, clock: Clock = utc_now) -> None:
@@ -73,6 +82,7 @@ class EntrancePipeline:
         self._listeners: list[Listener] = []
         self._listeners_lock = threading.Lock()
         self._health = Health.ok()
+        self._unsaved: list[_Outcome] = []  # pulse outcomes the store refused; retried
 
     # -- listeners -------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> Callable[[], None]:
@@ -97,12 +107,21 @@ class EntrancePipeline:
                 log.exception("entrance: a result listener failed")
 
     def health(self) -> Health:
-        """Down after a relay error until the next pulse succeeds."""
+        """Down after a relay error until the next pulse succeeds.
+
+        Also retries recording pulse outcomes the store refused (the kiosk asks every
+        second), unless a tap is being handled right now."""
+        if self._unsaved and self._lock.acquire(blocking=False):
+            try:
+                self._retry_unsaved()
+            finally:
+                self._lock.release()
         return self._health
 
     # -- the tap ---------------------------------------------------------------------------
     def handle_tap(self, tap: Tap) -> EntranceResult:
         with self._lock:
+            self._retry_unsaved()
             now = self.clock()
             try:
                 plan = self._record(tap.uid, now)
@@ -205,19 +224,39 @@ class EntrancePipeline:
                 result = replace(result, see_staff=True,
                                  detail={**result.detail, "locker_failed": "true"})
         if plan.gate:
-            try:
-                with self.store.write() as tx:
-                    tx.set_pulse_state(uuid_, PulseState.CONFIRMED)
-                    if plan.release_locker and result.member_no:
-                        tx.release_locker(result.member_no)
-            except StoreError:
-                # The gate did open; the row stays pending and becomes "unconfirmed" at the
-                # next start, which is the truth as far as the log can tell. An exit's locker
-                # stays assigned: the member gets it again on their next entry.
-                log.exception("entrance: could not mark the pulse confirmed")
+            outcome = _Outcome(uuid_, PulseState.CONFIRMED,
+                               result.member_no if plan.release_locker else None)
+            error = self._save(outcome)
+            if error is not None:
+                # The gate did open; the row stays pending (which sync never sends) until a
+                # retry gets through, or becomes "unconfirmed" at the next start.
+                log.error("entrance: could not mark the pulse confirmed; will retry: %s", error)
                 return result
             result = replace(result, pulse=PulseState.CONFIRMED)
         return result
+
+    def _save(self, outcome: _Outcome) -> StoreError | None:
+        """Record a pulse outcome; if the store refuses, keep it for a later retry."""
+        try:
+            with self.store.write() as tx:
+                tx.set_pulse_state(outcome.uuid, outcome.state)
+                if outcome.release_locker_of:
+                    tx.release_locker(outcome.release_locker_of)
+        except StoreError as exc:
+            self._unsaved.append(outcome)
+            return exc
+        return None
+
+    def _retry_unsaved(self) -> None:
+        """Called with self._lock held, on the next tap and on health checks."""
+        if not self._unsaved:
+            return
+        waiting, self._unsaved = self._unsaved, []
+        for i, outcome in enumerate(waiting):
+            if self._save(outcome) is not None:
+                self._unsaved.extend(waiting[i + 1 :])  # the store is still failing
+                return
+        log.info("entrance: %d pulse outcome(s) recorded after a store failure", len(waiting))
 
     def _gate_failed(self, plan: _Plan, exc: Exception) -> EntranceResult:
         level = logging.ERROR if isinstance(exc, DeviceError) else logging.CRITICAL
@@ -249,12 +288,9 @@ class EntrancePipeline:
         """The gate may have opened: the visit stays spent, the locker stays assigned and the
         event counts as an entry (anti-passback, occupancy); staff settles it."""
         result = plan.result
-        try:
-            with self.store.write() as tx:
-                tx.set_pulse_state(result.event_uuid or "", PulseState.UNCONFIRMED)
-        except StoreError:
-            # The row stays pending, which becomes "unconfirmed" at the next start anyway.
-            log.exception("entrance: could not record the unconfirmed pulse")
+        error = self._save(_Outcome(result.event_uuid or "", PulseState.UNCONFIRMED))
+        if error is not None:
+            log.error("entrance: could not record the unconfirmed pulse; will retry: %s", error)
         detail = dict(result.detail)
         if plan.locker is not None:
             detail["locker_failed"] = "true"  # not opened: staff opens it by key

@@ -16,7 +16,7 @@ from devices.errors import RelayStateUnknown
 from kiosk.domain.model import FacilityRule, Policy
 from kiosk.entrance import EntrancePipeline, EntranceResult, EntranceSettings, LockerBank
 from kiosk.members_csv import parse_csv
-from kiosk.store import Locker, PulseState, Store, StoreError
+from kiosk.store import Locker, PulseState, Store, StoreError, Tx
 from tests.fixtures.kiosk import FakeClock, RecordingRelay, member_row, members_csv_bytes
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -326,3 +326,28 @@ def test_exits_feed_already_inside_when_tracked(make_pipeline, clock: FakeClock)
     assert exit_.handle_tap(_tap(VALID, clock)).granted
     clock.advance(minutes=1)
     assert entry.handle_tap(_tap(VALID, clock)).granted
+
+
+def test_a_confirm_the_store_refused_is_retried_and_then_synced(
+        make_pipeline, kiosk_store: Store, clock: FakeClock, recording_relay, mocker) -> None:
+    p = make_pipeline(lockers=True)
+    exit_ = make_pipeline(direction="exit", lockers=True)
+    assert p.handle_tap(_tap(VALID, clock)).locker == "L1"
+    clock.advance(minutes=30)
+    original = Tx.set_pulse_state
+    mocker.patch.object(Tx, "set_pulse_state", autospec=True,
+                        side_effect=StoreError("disk I/O error"))
+    out = exit_.handle_tap(_tap(VALID, clock))
+    assert recording_relay.pulses[-2:] == [(GATE, 400), (10, 300)]  # gate and locker opened
+    assert out.pulse is PulseState.PENDING
+    assert _event(kiosk_store, out).pulse_state is PulseState.PENDING
+    exit_.health()  # the store still fails: kept for later
+    mocker.patch.object(Tx, "set_pulse_state", original)
+    with kiosk_store.read() as tx:
+        assert out.event_uuid not in {e.uuid for e in tx.outbox()}  # pending is never sent
+        assert tx.lockers()["L1"] == "M1"
+    exit_.health()  # the kiosk's once-a-second health check retries it
+    assert _event(kiosk_store, out).pulse_state is PulseState.CONFIRMED
+    with kiosk_store.read() as tx:
+        assert out.event_uuid in {e.uuid for e in tx.outbox()}
+        assert tx.lockers()["L1"] is None  # the exit's locker is freed with the confirm
