@@ -1,6 +1,7 @@
 """The kiosk API under /api/v1: enrollment, members feed, events, visits, the updates long-poll,
-heartbeat, signing keys, revocations and invitation lookup. Every route but /enroll needs the
-kiosk's bearer token, and a kiosk only ever sees its own visits and updates."""
+heartbeat, signing keys, revocations and invitation lookup (by the signed QR text only). Every
+route but /enroll needs the kiosk's bearer token, and a kiosk only ever sees its own visits and
+updates."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from .schemas import (
     EventResult,
     Heartbeat,
     HeartbeatAck,
+    InvitationLookup,
     InvitationOut,
     KeyOut,
     KeysOut,
@@ -246,14 +248,16 @@ def revocation_list(central: CentralDep, kiosk: Kiosk) -> RevocationsOut:
     return RevocationsOut(**revocations.current(central))
 
 
-@router.get(
-    "/invitations/{invitation_id}", response_model=InvitationOut, responses={404: {"model": ErrorBody}}
+@router.post(
+    "/invitations/lookup",
+    response_model=InvitationOut,
+    responses={404: {"model": ErrorBody}},
 )
-def invitation(
-    invitation_id: Annotated[int, Path(ge=1, le=2**31 - 1)], central: CentralDep, kiosk: Kiosk
-) -> InvitationOut:
-    """An invitation by the id in its QR: whom it is for (masked) and whether it admits now."""
-    inv = invitations.lookup(central, invitation_id)
+def invitation(body: InvitationLookup, central: CentralDep, kiosk: Kiosk) -> InvitationOut:
+    """An invitation by its scanned QR text (never by number, so numbers cannot be enumerated):
+    whom it is for (masked) and whether it admits now. A forged or damaged code is 422
+    `bad_invitation`."""
+    inv = invitations.lookup_qr(central, body.qr)
     return InvitationOut(
         invitation_id=inv.id,
         visitor_name_masked=identity.mask_name(inv.visitor_name),

@@ -124,6 +124,10 @@ class EventResult(BaseModel):
 # -- visits ---------------------------------------------------------------------------------
 
 
+# A signed invitation as scanned (central.passes; ~112 characters); the codec judges the rest.
+InvitationQr = Text(200, 1)
+
+
 class VisitCreate(Strict):
     client_id: Uuid
     id_type: Literal["cn_ric", "passport", "hk_macao_permit", "taiwan_permit", "other"]
@@ -133,8 +137,9 @@ class VisitCreate(Strict):
     host: Text(100, 1)
     purpose: Text(100, 1)
     party_size: Annotated[int, Field(ge=1, le=20)] = 1
-    invitation_id: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = Field(
-        default=None, description="from a scanned invitation QR: approved at once if the invitation is usable"
+    invitation: InvitationQr | None = Field(
+        default=None,
+        description="the scanned invitation QR text: approved at once if it verifies and is usable",
     )
 
 
@@ -218,6 +223,10 @@ class RevocationsOut(BaseModel):
     pass_ids: list[int]
     invitation_ids: list[int]
     cursor: int = Field(description="the updates cursor this list is current to: long-poll from here")
+
+
+class InvitationLookup(Strict):
+    qr: InvitationQr = Field(description="the scanned invitation QR text")
 
 
 class InvitationOut(BaseModel):

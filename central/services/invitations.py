@@ -1,6 +1,10 @@
 """Invitations: a receptionist invites a named visitor for a host and a time window; the signed
 QR text (central.passes invitation: id + window, no personal data) goes to the visitor, who
-scans it at the kiosk and gets a pass without waiting."""
+scans it at the kiosk and gets a pass without waiting.
+
+Kiosks always hand over the QR text, never a bare invitation number: the number alone would
+let any kiosk token enumerate invitations and turn them into passes. `verify_qr` checks the
+signature, window and revocations and is the only way from a kiosk to an invitation id."""
 
 from __future__ import annotations
 
@@ -8,10 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from .. import passes
 from ..context import Central
 from ..errors import Invalid, NotFound
-from ..models import Invitation, User, utcnow
+from ..models import Invitation, Revocation, User, utcnow
 from ..passes import InvalidClaims, InvitationClaims
 from . import revocations
 
@@ -96,7 +102,57 @@ def create(
         return _view(inv)
 
 
+class _StoredRevocations:
+    """passes.RevocationCheck over the revocations table (the list kiosks get, unexpired or not)."""
+
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def check(self, claims: InvitationClaims) -> None:
+        ids = self._s.execute(
+            select(Revocation.ref_id).where(
+                Revocation.kind == "invitation", Revocation.ref_id == claims.invitation_id
+            )
+        ).scalars()
+        passes.RevocationList(invitation_ids=ids).check(claims)
+
+
+def verify_qr(
+    central: Central, s: Session, qr_text: str, now: datetime, *, current: bool = True
+) -> InvitationClaims:
+    """The claims of a genuine invitation QR signed by this service; with `current` also within
+    its window and not withdrawn. Invalid with a specific code otherwise. `s` must be a write
+    session: the key ring is read under the signer's lock."""
+    verifier = central.signer.verifier(s, now)
+    try:
+        if not current:
+            return passes.decode_invitation(qr_text, verifier)
+        return passes.check_invitation(
+            qr_text, verifier, now=now, revocations=_StoredRevocations(s), skew=timedelta(0)
+        )
+    except passes.Revoked:
+        raise Invalid("this invitation was withdrawn by reception", code="invitation_revoked") from None
+    except (passes.NotYetValid, passes.Expired):
+        raise Invalid("invitation is not valid at this time", code="invitation_out_of_window") from None
+    except passes.PassError:
+        # Forged, damaged, another kind of code, or signed by a key we no longer trust.
+        raise Invalid("not a genuine invitation code", code="bad_invitation") from None
+
+
+def lookup_qr(central: Central, qr_text: str) -> InvitationView:
+    """An invitation by its scanned QR text (genuine, though perhaps expired or withdrawn: the
+    view says whether it is usable)."""
+    now = utcnow()
+    with central.db.writing() as s:
+        claims = verify_qr(central, s, qr_text, now, current=False)
+        inv = s.get(Invitation, claims.invitation_id)
+        if inv is None:
+            raise NotFound("no such invitation")
+        return _view(inv)
+
+
 def lookup(central: Central, invitation_id: int) -> InvitationView:
+    """By number: for the console only (kiosks must show the QR, see lookup_qr)."""
     with central.db.reading() as s:
         inv = s.get(Invitation, invitation_id)
         if inv is None:

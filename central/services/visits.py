@@ -17,7 +17,7 @@ from ..errors import Conflict, Invalid, NotFound
 from ..models import BlocklistEntry, Invitation, Kiosk, User, Visit, utcnow
 from ..passes import InvalidClaims, PassClaims
 from ..signing import FACILITIES, new_code_id
-from . import revocations, updates
+from . import invitations, revocations, updates
 
 MAX_PARTY = 20
 FINAL = ("approved", "denied", "expired", "revoked")
@@ -33,7 +33,7 @@ class VisitRequest:
     host: str
     purpose: str
     party_size: int = 1
-    invitation_id: int | None = None
+    invitation: str | None = None  # the scanned invitation QR text
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,7 @@ def _digest(central: Central, req: VisitRequest, number: str) -> str:
             req.host,
             req.purpose,
             req.party_size,
-            req.invitation_id,
+            req.invitation,
         ],
         ensure_ascii=False,
         separators=(",", ":"),
@@ -228,7 +228,7 @@ def create_visit(central: Central, kiosk_id: int, req: VisitRequest) -> tuple[Vi
                     ).first()
                     is not None
                 )
-                invitation = _usable_invitation(s, req.invitation_id, now) if req.invitation_id else None
+                invitation = _usable_invitation(central, s, req.invitation, now) if req.invitation else None
                 v = Visit(
                     kiosk_id=kiosk_id,
                     client_id=req.client_id,
@@ -270,9 +270,11 @@ def create_visit(central: Central, kiosk_id: int, req: VisitRequest) -> tuple[Vi
     raise Conflict("concurrent requests with this client id", code="client_id_reused")
 
 
-def _usable_invitation(s: Session, invitation_id: int, now: datetime) -> Invitation:
+def _usable_invitation(central: Central, s: Session, qr_text: str, now: datetime) -> Invitation:
+    # The id comes only from a QR that verifies: a bare number could be guessed.
+    claims = invitations.verify_qr(central, s, qr_text, now)
     inv = s.execute(
-        select(Invitation).where(Invitation.id == invitation_id).with_for_update()
+        select(Invitation).where(Invitation.id == claims.invitation_id).with_for_update()
     ).scalar_one_or_none()
     if inv is None or inv.revoked_at is not None:
         raise Invalid("invitation not found or withdrawn", code="bad_invitation")

@@ -289,13 +289,14 @@ def test_invited_visitor_gets_a_pass_at_once(central_server: CentralServer, kios
     )
     claims = passes.check_invitation(inv.qr_text, trusted(srv, kiosk), now=now)
     assert claims.invitation_id == inv.id
-    look = kiosk.get(srv.url(f"/api/v1/invitations/{claims.invitation_id}")).json()
-    assert look["usable_now"] and look["visitor_name_masked"] == "Z*******" and look["entries_left"] == 1
-    r = kiosk.post(srv.url("/api/v1/visits"), json=visit_body(invitation_id=inv.id))
+    # Scanners end a read with CR/LF: that is forgiven.
+    look = kiosk.post(srv.url("/api/v1/invitations/lookup"), json={"qr": inv.qr_text + "\r\n"}).json()
+    assert look["invitation_id"] == inv.id and look["usable_now"]
+    assert look["visitor_name_masked"] == "Z*******" and look["entries_left"] == 1
+    r = kiosk.post(srv.url("/api/v1/visits"), json=visit_body(invitation=inv.qr_text))
     assert r.status_code == 201 and r.json()["status"] == "approved" and r.json()["pass"]["text"]
-    again = kiosk.post(srv.url("/api/v1/visits"), json=visit_body(invitation_id=inv.id))
+    again = kiosk.post(srv.url("/api/v1/visits"), json=visit_body(invitation=inv.qr_text))
     assert again.status_code == 422 and again.json()["error"] == "invitation_used"
-    assert kiosk.get(srv.url("/api/v1/invitations/999999")).status_code == 404
     invitations.revoke(srv.central, inv.id)
     assert kiosk.get(srv.url("/api/v1/revocations")).json()["invitation_ids"] == [inv.id]
 

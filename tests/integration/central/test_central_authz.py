@@ -16,7 +16,7 @@ from tests.fixtures.central import CentralServer
 RIC = "11010519491231002X"
 
 
-def _endpoints(visit_id: int, invitation_id: int) -> list[tuple[str, str, dict[str, Any] | None]]:
+def _endpoints(visit_id: int, invitation_qr: str) -> list[tuple[str, str, dict[str, Any] | None]]:
     now = datetime.now(UTC).isoformat()
     return [
         ("GET", "/api/v1/members", None),
@@ -43,7 +43,7 @@ def _endpoints(visit_id: int, invitation_id: int) -> list[tuple[str, str, dict[s
         ("POST", "/api/v1/heartbeat", {"sent_at": now}),
         ("GET", "/api/v1/keys", None),
         ("GET", "/api/v1/revocations", None),
-        ("GET", f"/api/v1/invitations/{invitation_id}", None),
+        ("POST", "/api/v1/invitations/lookup", {"qr": invitation_qr}),
     ]
 
 
@@ -73,7 +73,7 @@ def setup(central_server: CentralServer) -> dict[str, Any]:
     return {
         "mine": mine,
         "visit_id": v["visit_id"],
-        "invitation_id": inv.id,
+        "invitation_qr": inv.qr_text,
         "revoked": revoked_token,
         "cookie": cookie_session,
     }
@@ -84,11 +84,7 @@ def test_matrix_covers_every_kiosk_endpoint(central_server: CentralServer) -> No
     listed = {(m.upper(), p) for p, ops in spec["paths"].items() for m in ops}
     covered = {
         (m, p.replace("/1", "/{visit_id}", 1) if p.startswith("/api/v1/visits/") else p)
-        for m, p, _ in _endpoints(1, 1)
-    }
-    covered = {
-        (m, "/api/v1/invitations/{invitation_id}" if p.startswith("/api/v1/invitations/") else p)
-        for m, p in covered
+        for m, p, _ in _endpoints(1, "")
     }
     assert listed - {("POST", "/api/v1/enroll")} == covered
 
@@ -106,7 +102,7 @@ def test_every_endpoint_refuses_without_a_valid_token(
         "revoked": {"Authorization": f"Bearer {setup['revoked']}"},
         "wrong_scheme": {"Authorization": f"Basic {setup['revoked']}"},
     }[who]
-    for method, path, body in _endpoints(setup["visit_id"], setup["invitation_id"]):
+    for method, path, body in _endpoints(setup["visit_id"], setup["invitation_qr"]):
         r = session.request(method, srv.url(path), json=body, headers=headers, timeout=10)
         assert r.status_code == 401, (method, path, r.status_code, r.text)
         assert r.json()["error"] in ("no_token", "bad_token")
@@ -120,10 +116,7 @@ def test_another_kiosk_sees_none_of_our_data(central_server: CentralServer, setu
     mine = setup["mine"].get(srv.url("/api/v1/updates")).json()["items"]
     assert [u["payload"]["visit_id"] for u in mine] == [setup["visit_id"]]
     # Shared data is shared: keys, revocations, invitations, members.
-    for path in (
-        "/api/v1/keys",
-        "/api/v1/revocations",
-        f"/api/v1/invitations/{setup['invitation_id']}",
-        "/api/v1/members",
-    ):
+    for path in ("/api/v1/keys", "/api/v1/revocations", "/api/v1/members"):
         assert theirs.get(srv.url(path)).status_code == 200, path
+    r = theirs.post(srv.url("/api/v1/invitations/lookup"), json={"qr": setup["invitation_qr"]})
+    assert r.status_code == 200, r.text
