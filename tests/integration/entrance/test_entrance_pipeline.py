@@ -351,3 +351,23 @@ def test_a_confirm_the_store_refused_is_retried_and_then_synced(
     with kiosk_store.read() as tx:
         assert out.event_uuid in {e.uuid for e in tx.outbox()}
         assert tx.lockers()["L1"] is None  # the exit's locker is freed with the confirm
+
+
+@pytest.mark.parametrize("track_exits", [True, False])
+def test_inside_and_occupancy_carry_over_local_midnight(make_pipeline, kiosk_store: Store,
+                                                         track_exits: bool) -> None:
+    p = make_pipeline(track_exits=track_exits)
+    with kiosk_store.write() as tx:
+        tx.put_facility_rule(FacilityRule("gym", hours={d: ((time(0), time(0)),) for d in range(7)},
+                                          capacity=1), "config")
+    p.clock = FakeClock(datetime(2026, 6, 1, 23, 58, tzinfo=ZONE).astimezone(UTC))
+    assert p.handle_tap(_tap(VALID, p.clock)).granted
+    p.clock.advance(minutes=3)  # 00:01 the next local day, past the anti-passback window
+    again = p.handle_tap(_tap(VALID, p.clock))
+    other = p.handle_tap(_tap(ONE_VISIT, p.clock))
+    # Without exit tracking the 23:58 entry still fills the one place for ASSUMED_STAY.
+    assert again.reason == ("already_inside" if track_exits else "facility_full")
+    assert other.reason == "facility_full"
+    # A member who never tapped out is not kept inside for good.
+    p.clock.advance(hours=13)
+    assert p.handle_tap(_tap(ONE_VISIT, p.clock)).granted
