@@ -19,6 +19,7 @@ from .errors import (
     DeviceTimeout,
     DeviceUnplugged,
     PaperOut,
+    RelayStateUnknown,
     SlipError,
 )
 from .events import Scan, Slip, Tap
@@ -28,8 +29,8 @@ from .url import DeviceURL, parse
 __all__ = [
     "CardReader", "Device", "DeviceConfigError", "DeviceError", "DeviceNotFound",
     "DeviceProtocolError", "DeviceTimeout", "DeviceURL", "DeviceUnplugged", "Health",
-    "PaperOut", "Printer", "Relay", "Scan", "Scanner", "Slip", "SlipError", "State", "Tap",
-    "open_card_reader",
+    "PaperOut", "Printer", "Relay", "RelayStateUnknown", "Scan", "Scanner", "Slip", "SlipError",
+    "State", "Tap", "open_card_reader",
     "open_printer", "open_relay", "open_scanner", "schemes",
 ]
 

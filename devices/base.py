@@ -34,7 +34,11 @@ class CardReader(Device):
 class Relay(Device):
     @abstractmethod
     def pulse(self, channel: int, ms: int) -> None:
-        """Close the relay for ms milliseconds; the off is guaranteed even on error."""
+        """Close the relay for ms milliseconds; the off is guaranteed even on error.
+
+        Raises RelayStateUnknown when the on may have reached the board (the gate may have
+        opened), any other DeviceError when nothing was sent.
+        """
 
     @abstractmethod
     def set(self, channel: int, on: bool) -> None: ...

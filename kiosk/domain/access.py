@@ -67,7 +67,7 @@ def _require_aware(name: str, dt: datetime | None) -> None:
         raise ValueError(f"{name} must be a timezone-aware datetime, got naive {dt!r}")
 
 
-def _same_facility(a: str, b: str) -> bool:
+def same_facility(a: str, b: str) -> bool:
     return a == b or a.strip().casefold() == b.strip().casefold()
 
 
@@ -132,7 +132,7 @@ def _retry_at(last: datetime, window: timedelta, policy: Policy) -> str:
 
 
 def _entitlement_reason(member: Member, facility: str, today: date, detail: dict[str, str]) -> Reason | None:
-    mine = [e for e in member.entitlements if _same_facility(e.facility, facility)]
+    mine = [e for e in member.entitlements if same_facility(e.facility, facility)]
     if not mine:
         return Reason.FACILITY_NOT_INCLUDED
     if any(e.valid_from <= today <= e.valid_until for e in mine):

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from devices import Relay
 from kiosk.config import LockersSection
-from kiosk.domain.access import _same_facility as same_facility
+from kiosk.domain.access import same_facility
 from kiosk.domain.model import Decision, Member, Reason
 from kiosk.store import Locker
 
