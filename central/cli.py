@@ -1,7 +1,8 @@
 """The `central` command line: serve, users add, kiosks add, members import, keys rotate, purge.
 
 Every command takes --database-url (else $CENTRAL_DATABASE_URL, else SQLite in the data
-directory) and --data-dir (else $CENTRAL_DATA_DIR, else /var/lib/lobby-central).
+directory), --data-dir (else $CENTRAL_DATA_DIR, else /var/lib/lobby-central) and --keys-dir
+(else $CENTRAL_KEYS_DIR, else beside the data directory: /var/lib/lobby-central-keys).
 """
 
 from __future__ import annotations
@@ -25,7 +26,13 @@ def _common(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument(
         "--data-dir",
         metavar="DIR",
-        help="keys and the default database (default: $CENTRAL_DATA_DIR, else /var/lib/lobby-central)",
+        help="the default database (default: $CENTRAL_DATA_DIR, else /var/lib/lobby-central)",
+    )
+    p.add_argument(
+        "--keys-dir",
+        metavar="DIR",
+        help="data.key and id-hash.key, kept apart from the data (default: $CENTRAL_KEYS_DIR, "
+        "else DATA_DIR-keys beside the data directory)",
     )
     return p
 
@@ -91,13 +98,16 @@ def _kiosk_id(central: object, name: str) -> int:
 def _run(args: argparse.Namespace) -> int:
     from .context import Central
 
-    settings = resolve(args.database_url, args.data_dir)
+    settings = resolve(args.database_url, args.data_dir, args.keys_dir)
+    # Before opening: opening may warn (keys still inside the data directory).
+    level = args.log_level.upper() if args.command == "serve" else "WARNING"
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # migration narration on every start
     central = Central.open(settings)
     try:
         if args.command == "serve":
             from .server import make_server
 
-            logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
             server = make_server(central, args.host, args.port, log_level=args.log_level)
             server.run()
             return 0

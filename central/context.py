@@ -29,7 +29,7 @@ class Central:
         db = Database(settings.database_url)
         if migrate:
             upgrade(db.engine)
-        secrets = Secrets.load(settings.data_dir)
+        secrets = Secrets.load(settings.keys_dir, settings.data_dir)
         wakeups = Wakeups(settings.database_url)
         db.after_commit = wakeups.wake_local
         return cls(

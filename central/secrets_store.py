@@ -17,6 +17,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import logging
 import os
 import secrets
 from dataclasses import dataclass
@@ -24,21 +25,42 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
 
+log = logging.getLogger(__name__)
+
 
 class SecretsError(Exception):
     """A key is missing, malformed, or does not decrypt what it should."""
 
 
-def _load_or_create(env: str, path: Path, make: bytes) -> bytes:
-    value = os.environ.get(env)
-    if value:
-        return value.strip().encode("ascii", "replace")
+def _read(path: Path) -> bytes | None:
     try:
         return path.read_bytes().strip()
     except FileNotFoundError:
-        pass
+        return None
     except OSError as exc:
         raise SecretsError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def _inside(path: Path, directory: Path) -> bool:
+    return path.resolve().is_relative_to(directory.resolve())
+
+
+def _load_or_create(env: str, path: Path, make: bytes, legacy: Path | None = None) -> bytes:
+    value = os.environ.get(env)
+    if value:
+        return value.strip().encode("ascii", "replace")
+    found = _read(path)
+    old = _read(legacy) if legacy is not None and legacy != path else None
+    if found is not None:
+        if old is not None:
+            log.warning("an old copy of %s is still at %s, next to the data: delete it", path.name, legacy)
+        return found
+    if old is not None:
+        log.warning(
+            "%s is inside the data directory, so a backup of the data holds the key too: "
+            "move it to %s (or set $%s)", legacy, path, env,
+        )
+        return old
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -57,23 +79,39 @@ class Secrets:
     hash_key: bytes
 
     @classmethod
-    def load(cls, data_dir: Path) -> Secrets:
-        keys = data_dir / "keys"
-        data = _load_or_create("CENTRAL_DATA_KEY", keys / "data.key", Fernet.generate_key())
+    def load(cls, keys_dir: Path, data_dir: Path | None = None) -> Secrets:
+        """The keys from the environment or `keys_dir`; `data_dir` is where older installs kept
+        them (DATA_DIR/keys), still read there with a warning."""
+        legacy = data_dir / "keys" if data_dir is not None else None
+        if data_dir is not None and _inside(keys_dir, data_dir):
+            log.warning(
+                "the keys directory %s is inside the data directory %s: a backup of the data "
+                "holds the keys too; point $CENTRAL_KEYS_DIR elsewhere", keys_dir, data_dir,
+            )
+        data = _load_or_create(
+            "CENTRAL_DATA_KEY",
+            keys_dir / "data.key",
+            Fernet.generate_key(),
+            legacy / "data.key" if legacy else None,
+        )
         try:
             fernet = Fernet(data)
         except (ValueError, binascii.Error):
             raise SecretsError(
-                "the data key ($CENTRAL_DATA_KEY or keys/data.key) is not a Fernet key"
+                "the data key ($CENTRAL_DATA_KEY or data.key in the keys directory) is not a Fernet key"
             ) from None
         raw_hash = _load_or_create(
-            "CENTRAL_ID_HASH_KEY", keys / "id-hash.key", base64.urlsafe_b64encode(secrets.token_bytes(32))
+            "CENTRAL_ID_HASH_KEY",
+            keys_dir / "id-hash.key",
+            base64.urlsafe_b64encode(secrets.token_bytes(32)),
+            legacy / "id-hash.key" if legacy else None,
         )
         try:
             hash_key = base64.urlsafe_b64decode(raw_hash)
         except (ValueError, binascii.Error):
             raise SecretsError(
-                "the ID hash key ($CENTRAL_ID_HASH_KEY or keys/id-hash.key) is not urlsafe base64"
+                "the ID hash key ($CENTRAL_ID_HASH_KEY or id-hash.key in the keys directory) "
+                "is not urlsafe base64"
             ) from None
         if len(hash_key) < 32:
             raise SecretsError("the ID hash key must be at least 32 bytes")

@@ -32,10 +32,18 @@ def _env_seconds(name: str, default: timedelta) -> timedelta:
     return timedelta(seconds=value)
 
 
+def default_keys_dir(data_dir: Path) -> Path:
+    """Beside the data directory, not in it (/var/lib/lobby-central -> /var/lib/lobby-central-keys):
+    a backup or copy of the data must not carry the key that decrypts it."""
+    return data_dir.parent / f"{data_dir.name or 'central'}-keys"
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
     data_dir: Path
+    # Where data.key and id-hash.key live (see secrets_store); None: default_keys_dir(data_dir).
+    keys_dir_override: Path | None = None
     # A visitor waiting at the kiosk is told to see reception after this long without a decision.
     pending_ttl: timedelta = timedelta(minutes=10)
     # Visitors' personal fields are purged this long after their visit ends.
@@ -59,13 +67,22 @@ class Settings:
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
+    def keys_dir(self) -> Path:
+        return self.keys_dir_override or default_keys_dir(self.data_dir)
+
+    @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
 
-def resolve(database_url: str | None = None, data_dir: str | os.PathLike[str] | None = None) -> Settings:
+def resolve(
+    database_url: str | None = None,
+    data_dir: str | os.PathLike[str] | None = None,
+    keys_dir: str | os.PathLike[str] | None = None,
+) -> Settings:
     """Build settings from flags (may be None) and the environment."""
     dir_path = Path(data_dir or os.environ.get("CENTRAL_DATA_DIR") or DEFAULT_DATA_DIR)
+    keys_raw = keys_dir or os.environ.get("CENTRAL_KEYS_DIR") or None
     url = database_url or os.environ.get("CENTRAL_DATABASE_URL") or f"sqlite:///{dir_path / 'central.db'}"
     if not (url.startswith("sqlite") or url.startswith("postgresql")):
         raise SettingsError(
@@ -78,6 +95,7 @@ def resolve(database_url: str | None = None, data_dir: str | os.PathLike[str] | 
     return Settings(
         database_url=url,
         data_dir=dir_path,
+        keys_dir_override=Path(keys_raw) if keys_raw else None,
         pending_ttl=_env_seconds("CENTRAL_PENDING_TTL_S", timedelta(minutes=10)),
         retention=_env_seconds("CENTRAL_RETENTION_S", timedelta(days=30)),
         pass_validity=_env_seconds("CENTRAL_PASS_VALIDITY_S", timedelta(hours=4)),
