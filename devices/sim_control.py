@@ -15,6 +15,7 @@ import socket
 import stat
 import threading
 from collections.abc import Callable
+from typing import Protocol
 
 from .errors import DeviceConfigError, DeviceError, DeviceTimeout
 
@@ -31,6 +32,25 @@ def check_path(path: str) -> None:
         raise DeviceConfigError(f"control socket path {path!r} must be absolute")
     if len(os.fsencode(path)) > _MAX_PATH_BYTES:
         raise DeviceConfigError(f"control socket path is longer than {_MAX_PATH_BYTES} bytes")
+
+
+class Pluggable(Protocol):
+    def unplug(self) -> None: ...
+    def replug(self) -> None: ...
+    def health(self) -> object: ...
+
+
+def plug_command(device: Pluggable, verb: str, rest: str, verbs: str) -> str:
+    """The verbs every sim device answers (unplug, replug, health); `verbs` lists all of the
+    device's own for the error reply."""
+    if verb not in ("unplug", "replug", "health"):
+        return f"error: unknown command; use {verbs}"
+    if rest:
+        return f"error: {verb} takes no arguments"
+    if verb == "health":
+        return str(device.health())
+    getattr(device, verb)()
+    return "ok"
 
 
 class ControlSocket:

@@ -32,7 +32,7 @@ from ..base import CardReader
 from ..errors import DeviceConfigError, DeviceError, DeviceNotFound
 from ..events import Tap
 from ..health import Health
-from ..sim_control import ControlSocket, check_path
+from ..sim_control import ControlSocket, check_path, plug_command
 from ..url import DeviceURL
 from .tap_dispatch import deliver, make_tap
 from .uid import mask_uid, normalize_atr, normalize_uid
@@ -171,19 +171,13 @@ class SimCardReader(CardReader):
             except DeviceError as exc:
                 return f"error: {exc}"
             return "ok" if seen else f"ignored: {self.health().reason}"
-        if args:
-            return f"error: {verb} takes no arguments"
         if verb == "remove":
+            if args:
+                return "error: remove takes no arguments"
             self.remove()
-        elif verb == "unplug":
-            self.unplug()
-        elif verb == "replug":
-            self.replug()
-        elif verb == "health":
-            return str(self.health())
-        else:
-            return "error: unknown command; use tap, insert, remove, unplug, replug or health"
-        return "ok"
+            return "ok"
+        return plug_command(self, verb, " ".join(args),
+                            "tap, insert, remove, unplug, replug or health")
 
     @staticmethod
     def _dispatch(taps: queue.SimpleQueue[Tap | None], on_tap: Callable[[Tap], None]) -> None:

@@ -28,7 +28,7 @@ from devices import simhub
 from devices.errors import DeviceConfigError, DeviceError
 from devices.events import Scan
 from devices.health import Health
-from devices.sim_control import ControlSocket, check_path
+from devices.sim_control import ControlSocket, check_path, plug_command
 from devices.sim_faults import Fault
 from devices.url import DeviceURL
 
@@ -159,17 +159,7 @@ class SimScanner(LineScanner):
             if not rest:
                 return "error: usage: scan TEXT"
             return "ok" if self.scan(rest) else f"ignored: {self.health().reason}"
-        if rest:
-            return f"error: {verb} takes no arguments"
-        if verb == "unplug":
-            self.unplug()
-        elif verb == "replug":
-            self.replug()
-        elif verb == "health":
-            return str(self.health())
-        else:
-            return "error: unknown command; use scan, unplug, replug or health"
-        return "ok"
+        return plug_command(self, verb, rest, "scan, unplug, replug or health")
 
     def _dispatch(self) -> None:
         while True:
