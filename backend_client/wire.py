@@ -67,7 +67,7 @@ class PassKey(Wire):
 
 
 class Keys(Wire):
-    """Read by central.passes.TrustedKeys.from_published(keys) and FacilityTable.from_list."""
+    """Read by lobby_core.passes.TrustedKeys.from_published(keys) and FacilityTable.from_list."""
 
     keys: Annotated[list[PassKey], Field(max_length=256)]
     facilities: Annotated[list[Annotated[str, Field(max_length=32)]], Field(max_length=64)]
@@ -77,7 +77,7 @@ U32 = Annotated[int, Field(ge=0, le=2**32 - 1)]
 
 
 class Revocations(Wire):
-    """Read by central.passes.RevocationList.from_dict."""
+    """Read by lobby_core.passes.RevocationList.from_dict."""
 
     pass_ids: Annotated[list[U32], Field(max_length=1_000_000)]
     invitation_ids: Annotated[list[U32], Field(max_length=1_000_000)]

@@ -40,9 +40,9 @@ from sqlalchemy import insert
 from kiosk.domain.access import decide
 from kiosk.domain.model import Policy
 from kiosk.entrance import occupancy
-from kiosk.members_csv import MemberRecord
 from kiosk.store import Store
 from kiosk.store.tables import AccessEvent
+from lobby_core.members_csv import MemberRecord
 
 REPO = Path(__file__).resolve().parents[1]
 LOOKUP_MEMBERS = 1_000_000

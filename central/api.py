@@ -15,7 +15,8 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
-from . import identity
+from lobby_core import identity
+
 from .context import Central
 from .errors import Unauthorized
 from .schemas import (
@@ -243,7 +244,7 @@ def keys(central: CentralDep, kiosk: Kiosk) -> KeysOut:
 
 @router.get("/revocations", response_model=RevocationsOut)
 def revocation_list(central: CentralDep, kiosk: Kiosk) -> RevocationsOut:
-    """Withdrawn passes and invitations not yet expired (central.passes.RevocationList.from_dict
+    """Withdrawn passes and invitations not yet expired (lobby_core.passes.RevocationList.from_dict
     reads this body), and the updates cursor it is current to."""
     return RevocationsOut(**revocations.current(central))
 

@@ -200,7 +200,7 @@ class Visit(Base):
 
 
 class Revocation(Base):
-    """A withdrawn pass or invitation (separate id spaces, as in central.passes.RevocationList)."""
+    """A withdrawn pass or invitation (separate id spaces, as in lobby_core.passes.RevocationList)."""
 
     __tablename__ = "revocations"
     __table_args__ = (UniqueConstraint("kind", "ref_id", name="uq_revocations_kind_ref"),)

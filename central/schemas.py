@@ -124,7 +124,7 @@ class EventResult(BaseModel):
 # -- visits ---------------------------------------------------------------------------------
 
 
-# A signed invitation as scanned (central.passes; ~112 characters); the codec judges the rest.
+# A signed invitation as scanned (lobby_core.passes; ~112 characters); the codec judges the rest.
 InvitationQr = Text(200, 1)
 
 
@@ -215,7 +215,7 @@ class KeyOut(BaseModel):
 
 
 class KeysOut(BaseModel):
-    keys: list[KeyOut] = Field(description="central.passes.TrustedKeys.from_published(keys)")
+    keys: list[KeyOut] = Field(description="lobby_core.passes.TrustedKeys.from_published(keys)")
     facilities: list[str] = Field(description="the facility table of pass masks (FacilityTable.from_list)")
 
 

@@ -1,10 +1,10 @@
-"""Keep the pass-signing key ring in the database and sign with central.passes.
+"""Keep the pass-signing key ring in the database and sign with lobby_core.passes.
 
 One active key signs; `rotate()` retires it and makes a fresh one. A retired key is still
 published (GET /api/v1/keys, `retire_after`) until the last code it signed expires, so
 rotation never invalidates a pass already printed. Keys live in the database (private halves
 encrypted with the data key) so every API process signs with the same ring; each process
-rebuilds a central.passes.KeyRing from the rows when it signs.
+rebuilds a lobby_core.passes.KeyRing from the rows when it signs.
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from . import passes
+from lobby_core import passes
+from lobby_core.passes.keys import private_key_from_raw, private_key_to_raw, public_key_to_raw
+
 from .models import SigningKey as KeyRow
-from .passes.keys import private_key_from_raw, private_key_to_raw, public_key_to_raw
 from .secrets_store import Secrets
 
 FACILITIES = passes.DEFAULT_FACILITIES

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from kiosk.commands.run import DEMO_MEMBERS
-from kiosk.members_csv import COLUMNS
+from lobby_core.members_csv import COLUMNS
 
 DEMO_PASSWORDS = {"admin": ("admin", "demo-admin-pass"),
                   "reception": ("receptionist", "demo-reception-pass")}

@@ -6,7 +6,7 @@ import re
 
 from qrcode.image.svg import SvgPathImage
 
-from ..passes.qr import build_qr
+from lobby_core.passes.qr import build_qr
 
 
 def qr_svg(text: str) -> str:

@@ -14,14 +14,14 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from kiosk.domain.masking import mask_id_number, mask_uid
+from lobby_core.masking import mask_id_number, mask_uid
 
 from .. import web_auth
 from ..services import overdraw
 from . import i18n
 from .access import Viewer
 
-# Message ids (English) for the ID document types of central.identity.ID_TYPES.
+# Message ids (English) for the ID document types of lobby_core.identity.ID_TYPES.
 ID_TYPE_LABELS = {
     "cn_ric": "Resident ID card",
     "passport": "Passport",

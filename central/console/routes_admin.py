@@ -10,9 +10,10 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from kiosk.members_csv import COLUMNS, validate_rows
+from lobby_core import identity
+from lobby_core.members_csv import COLUMNS, validate_rows
 
-from .. import identity, web_auth
+from .. import web_auth
 from ..errors import Conflict, Invalid, NotFound, ServiceError
 from ..models import Member
 from ..services import blocklist, invitations, kiosks, members

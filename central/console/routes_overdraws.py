@@ -22,7 +22,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from kiosk.domain.masking import mask_name
+from lobby_core.masking import mask_name
 
 from .. import web_auth
 from ..context import Central

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from .. import identity
+from lobby_core import identity
+
 from ..context import Central
 from ..errors import Invalid, NotFound
 from ..models import BlocklistEntry, User, utcnow

@@ -1,5 +1,5 @@
 """Invitations: a receptionist invites a named visitor for a host and a time window; the signed
-QR text (central.passes invitation: id + window, no personal data) goes to the visitor, who
+QR text (lobby_core.passes invitation: id + window, no personal data) goes to the visitor, who
 scans it at the kiosk and gets a pass without waiting.
 
 Kiosks always hand over the QR text, never a bare invitation number: the number alone would
@@ -14,11 +14,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import passes
+from lobby_core import passes
+from lobby_core.passes import InvalidClaims, InvitationClaims
+
 from ..context import Central
 from ..errors import Invalid, NotFound
 from ..models import Invitation, Revocation, User, utcnow
-from ..passes import InvalidClaims, InvitationClaims
 from . import revocations
 
 MAX_WINDOW = timedelta(days=31)

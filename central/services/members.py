@@ -123,7 +123,7 @@ def import_csv(central: Central, data: bytes, replace: bool = False) -> ImportRe
     """Import a members CSV (PRODUCT.md contract). Bad rows are reported by line and skipped;
     good rows are written in one transaction. With `replace`, members absent from the file are
     deleted. A file-level problem raises Invalid and changes nothing."""
-    from kiosk.members_csv import CsvFileError, parse_csv  # the shared pure parser
+    from lobby_core.members_csv import CsvFileError, parse_csv  # the shared pure parser
 
     try:
         parsed = parse_csv(data)

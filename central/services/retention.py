@@ -16,7 +16,8 @@ from datetime import datetime
 
 from sqlalchemy import delete, or_, select, update
 
-from .. import identity
+from lobby_core import identity
+
 from ..context import Central
 from ..models import BlocklistEntry, Invitation, KioskUpdate, Visit, utcnow
 from . import members

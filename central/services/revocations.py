@@ -1,5 +1,5 @@
 """Withdrawn passes and invitations: recorded, broadcast to every kiosk's long-poll, and
-listed (until the code expires) in the shape central.passes.RevocationList reads."""
+listed (until the code expires) in the shape lobby_core.passes.RevocationList reads."""
 
 from __future__ import annotations
 

@@ -11,11 +11,12 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .. import identity, passes
+from lobby_core import identity, passes
+from lobby_core.passes import InvalidClaims, PassClaims
+
 from ..context import Central
 from ..errors import Conflict, Invalid, NotFound
 from ..models import BlocklistEntry, Invitation, Kiosk, User, Visit, utcnow
-from ..passes import InvalidClaims, PassClaims
 from ..signing import FACILITIES, new_code_id
 from . import invitations, revocations, updates
 

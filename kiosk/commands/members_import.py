@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from kiosk import config
-from kiosk.members_csv import CsvFileError, RowError, parse_csv
 from kiosk.store import ImportResult, Store, StoreError
+from lobby_core.members_csv import CsvFileError, RowError, parse_csv
 
 MAX_FILE_BYTES = 200 * 1024 * 1024  # ~1M members fit in well under this
 

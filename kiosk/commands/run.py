@@ -24,9 +24,9 @@ from types import FrameType
 import devices
 from kiosk import config
 from kiosk.bootstrap import Kiosk, build
-from kiosk.members_csv import COLUMNS, parse_csv
 from kiosk.store import Store, StoreError
 from kiosk.sync.worker import attach as attach_sync
+from lobby_core.members_csv import COLUMNS, parse_csv
 
 log = logging.getLogger("kiosk.run")
 READY_WAIT_S = 5.0

@@ -41,7 +41,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from kiosk.domain.masking import mask_name
 from kiosk.domain.messages import GRANTED, MESSAGES, denied_key
 from kiosk.domain.model import (
     Activity,
@@ -52,6 +51,7 @@ from kiosk.domain.model import (
     Policy,
     Reason,
 )
+from lobby_core.masking import mask_name
 
 __all__ = ["MESSAGES", "decide", "is_open", "next_opening"]
 

@@ -21,9 +21,9 @@ from datetime import UTC, datetime
 from devices import DeviceError, Health, Relay, Tap
 from devices.errors import RelayStateUnknown
 from kiosk.domain.access import decide
-from kiosk.domain.masking import mask_name, mask_uid
 from kiosk.domain.model import Decision, Member, Policy, Reason
 from kiosk.store import Event, Locker, PulseState, Store, StoreError, Tx
+from lobby_core.masking import mask_name, mask_uid
 
 from . import occupancy
 from .lockers import LockerBank

@@ -13,9 +13,9 @@ from datetime import datetime
 from sqlalchemy import Connection, bindparam, delete, insert, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from kiosk.domain.masking import mask_uid
 from kiosk.domain.model import Entitlement, Freeze, Member, MemberStatus
-from kiosk.members_csv import MemberRecord, RowError
+from lobby_core.masking import mask_uid
+from lobby_core.members_csv import MemberRecord, RowError
 
 from .names import NameCipher
 from .tables import Card

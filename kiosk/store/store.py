@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from kiosk.domain.model import FacilityRule, Freeze, Member
-from kiosk.members_csv import MemberRecord
+from lobby_core.members_csv import MemberRecord
 
 from . import events, lockers, members, meta, migrate, rules
 from .database import DB_FILENAME, make_engine, reading, writing

@@ -25,10 +25,10 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from backend_client import wire
-from kiosk.members_csv import MAX_NAME, STATUSES, normalise_uid
 from kiosk.store import meta
 from kiosk.store.names import NameCipher
 from kiosk.store.tables import AccessEvent, Card, Entitlement, Member
+from lobby_core.members_csv import MAX_NAME, STATUSES, normalise_uid
 
 from .tables import sync_visits
 
@@ -46,7 +46,7 @@ UPDATES_CURSOR = "sync.updates_cursor"
 PASS_KEYS = "sync.pass_keys"
 REVOCATIONS = "sync.revocations"
 
-# The members CSV contract's rules (kiosk.members_csv), applied to what central sends: the
+# The members CSV contract's rules (lobby_core.members_csv), applied to what central sends: the
 # entrance must never see a record the CSV importer would have refused.
 _MEMBER_NO = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}")
 _FACILITY = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
@@ -233,7 +233,7 @@ def outbox_depth(conn: Connection) -> int:
 
 
 # -- keys and revocations --------------------------------------------------------------------
-# Kept as the documents central sends, so the pass check reads them with central.passes'
+# Kept as the documents central sends, so the pass check reads them with lobby_core.passes'
 # own readers: TrustedKeys.from_published(doc["keys"]), RevocationList.from_dict(doc).
 
 def _doc(conn: Connection, key: str) -> dict[str, Any] | None:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import requests
 
-from central import passes
+from lobby_core import passes
 from tests.fixtures.central import CentralServer
 from tests.integration.console.support import PASSWORD, create_visit, resident_id
 

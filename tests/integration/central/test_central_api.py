@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 import requests
 
-from central import passes
 from central.services import blocklist, invitations, kiosks, members, retention, visits
+from lobby_core import passes
 from tests.fixtures.central import CentralServer, wait_until
 
 RIC = "11010519491231002X"  # a valid Chinese resident ID (stdnum's example)

@@ -12,10 +12,10 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from central import passes
 from central.models import Visit
-from central.passes.base44 import ALPHABET
 from central.services import invitations
+from lobby_core import passes
+from lobby_core.passes.base44 import ALPHABET
 from tests.fixtures.central import CentralServer
 
 RIC = "11010519491231002X"

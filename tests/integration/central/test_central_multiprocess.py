@@ -7,8 +7,8 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from central import passes
 from central.services import visits
+from lobby_core import passes
 from tests.fixtures.central import PgCluster, start_central_server, wait_until
 
 

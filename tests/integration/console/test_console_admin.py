@@ -11,8 +11,8 @@ import pytest
 import requests
 from sqlalchemy import update
 
-from central import passes
 from central.models import Kiosk
+from lobby_core import passes
 from tests.fixtures.central import CentralServer
 
 from .support import login, session_csrf

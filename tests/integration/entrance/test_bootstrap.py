@@ -12,9 +12,9 @@ from devices import simhub
 from kiosk import config
 from kiosk.bootstrap import build
 from kiosk.entrance import EntranceResult
-from kiosk.members_csv import parse_csv
 from kiosk.store import Event, PulseState, Store
 from kiosk.store.run_lock import RunLock
+from lobby_core.members_csv import parse_csv
 from tests.fixtures.kiosk import RecordingRelay, member_row, members_csv_bytes, wait_for
 
 

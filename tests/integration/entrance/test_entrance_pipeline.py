@@ -15,8 +15,8 @@ import devices
 from devices.errors import RelayStateUnknown
 from kiosk.domain.model import FacilityRule, Policy
 from kiosk.entrance import EntrancePipeline, EntranceResult, EntranceSettings, LockerBank
-from kiosk.members_csv import parse_csv
 from kiosk.store import Locker, PulseState, Store, StoreError, Tx
+from lobby_core.members_csv import parse_csv
 from tests.fixtures.kiosk import FakeClock, RecordingRelay, member_row, members_csv_bytes
 
 ZONE = ZoneInfo("Asia/Shanghai")

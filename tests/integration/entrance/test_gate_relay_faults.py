@@ -19,8 +19,8 @@ from devices.errors import RelayStateUnknown
 from devices.relay.sim import SimRelay
 from kiosk.domain.model import Policy
 from kiosk.entrance import EntrancePipeline, EntranceSettings, LockerBank
-from kiosk.members_csv import parse_csv
 from kiosk.store import Locker, PulseState, Store
+from lobby_core.members_csv import parse_csv
 from tests.fixtures.kiosk import FakeClock, member_row, members_csv_bytes
 from tests.fixtures.serial_pty import ModbusBoard, SocatPair, modbus_url, poll_until
 

@@ -15,9 +15,9 @@ import devices
 from kiosk.commands.members_import import import_file
 from kiosk.domain.model import Policy
 from kiosk.entrance import EntrancePipeline, EntranceResult, EntranceSettings
-from kiosk.members_csv import parse_csv
 from kiosk.store import Store, Tx
 from kiosk.store import store as store_module
+from lobby_core.members_csv import parse_csv
 from tests.fixtures.kiosk import FakeClock, RecordingRelay, member_row, members_csv_bytes
 
 pytestmark = pytest.mark.integration

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from kiosk.domain.model import Entitlement, MemberStatus
-from kiosk.members_csv import MemberRecord, parse_csv
 from kiosk.store import Event, ImportResult, Locker, PulseState, Store
+from lobby_core.members_csv import MemberRecord, parse_csv
 from tests.fixtures.kiosk import member_row, members_csv_bytes
 
 NOW = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import inspect
 
 from kiosk.domain.model import Freeze
-from kiosk.members_csv import parse_csv
 from kiosk.store import PulseState, Store, StoreError, migrate
 from kiosk.store.tables import Base
+from lobby_core.members_csv import parse_csv
 from tests.fixtures.kiosk import member_row, members_csv_bytes
 
 NOW = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)

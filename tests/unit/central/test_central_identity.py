@@ -9,8 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from central import identity, tokens
+from central import tokens
 from central.schemas import EventBatch, Heartbeat, VisitCreate
+from lobby_core import identity
 
 RIC = "11010519491231002X"
 

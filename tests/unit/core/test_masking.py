@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kiosk.domain.masking import mask_id_number, mask_name, mask_uid
+from lobby_core.masking import mask_id_number, mask_name, mask_uid
 
 
 @pytest.mark.parametrize(

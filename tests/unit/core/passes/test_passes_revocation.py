@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from central.passes import (
+from lobby_core.passes import (
     DEFAULT_FACILITIES,
     BadTrustData,
     FacilityTable,

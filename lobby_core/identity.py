@@ -12,7 +12,7 @@ from typing import Literal
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError
 
-from kiosk.domain.masking import mask_id_number
+from lobby_core.masking import mask_id_number
 
 IdType = Literal["cn_ric", "passport", "hk_macao_permit", "taiwan_permit", "other"]
 ID_TYPES: tuple[str, ...] = ("cn_ric", "passport", "hk_macao_permit", "taiwan_permit", "other")

@@ -1,4 +1,4 @@
-"""The kiosk imports central.passes to verify offline: it must need nothing but `cryptography`."""
+"""The kiosk imports lobby_core.passes to verify offline: it must need nothing but `cryptography`."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import central.passes
+import lobby_core.passes
 
-PACKAGE = Path(central.passes.__file__).parent
+PACKAGE = Path(lobby_core.passes.__file__).parent
 SEPARATE = {"qr.py"}  # imported on its own by printing and the console
 
 
@@ -29,9 +29,9 @@ def test_modules_import_only_stdlib_cryptography_and_each_other() -> None:
 
 
 def test_importing_the_package_pulls_in_no_server_code() -> None:
-    # A fresh interpreter: what `import central.passes` loads, including central/__init__.py.
+    # A fresh interpreter: what `import lobby_core.passes` loads, including central/__init__.py.
     probe = (
-        "import sys, central.passes\n"
+        "import sys, lobby_core.passes\n"
         "heavy = {'fastapi', 'starlette', 'sqlalchemy', 'uvicorn', 'jinja2', 'alembic', 'qrcode',"
         " 'argon2', 'psycopg', 'pydantic'}\n"
         "print(sorted(heavy & {m.split('.')[0] for m in sys.modules}))\n"

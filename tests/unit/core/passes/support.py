@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 from hypothesis import strategies as st
 
-from central.passes import DEFAULT_FACILITIES, EPOCH, InvitationClaims, KeyRing, PassClaims
-from central.passes.codec import MAX_VALIDITY_MINUTES, U32_MAX
-from central.passes.keys import SigningKey, private_key_from_raw
+from lobby_core.passes import DEFAULT_FACILITIES, EPOCH, InvitationClaims, KeyRing, PassClaims
+from lobby_core.passes.codec import MAX_VALIDITY_MINUTES, U32_MAX
+from lobby_core.passes.keys import SigningKey, private_key_from_raw
 
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)

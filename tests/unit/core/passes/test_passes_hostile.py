@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from central.passes import (
+from lobby_core.passes import (
     BadFormat,
     BadSignature,
     InvitationClaims,
@@ -21,7 +21,7 @@ from central.passes import (
     encode_invitation,
     encode_pass,
 )
-from central.passes.codec import CONTEXT, KIND_PASS
+from lobby_core.passes.codec import CONTEXT, KIND_PASS
 
 from .support import KEY, RING, T0, a_pass, invitation_claims, pass_claims, signing_key
 

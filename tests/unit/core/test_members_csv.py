@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kiosk.members_csv import COLUMNS, CsvFileError, normalise_uid, parse_csv
+from lobby_core.members_csv import COLUMNS, CsvFileError, normalise_uid, parse_csv
 from tests.fixtures.kiosk import member_row, members_csv_bytes
 
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from central.passes import BadFormat, base44
+from lobby_core.passes import BadFormat, base44
 
 QR_ALPHANUMERIC = string.digits + string.ascii_uppercase + " $%*+-./:"
 

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from hypothesis import given
 from hypothesis import strategies as st
 
-from central.passes import (
+from lobby_core.passes import (
     BadTrustData,
     InvalidClaims,
     KeyRing,
@@ -22,7 +22,7 @@ from central.passes import (
     encode_pass,
     key_id_for,
 )
-from central.passes.keys import (
+from lobby_core.passes.keys import (
     DEFAULT_HORIZON,
     SigningKey,
     private_key_from_pem,

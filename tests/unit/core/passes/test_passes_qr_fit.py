@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from qrcode.constants import ERROR_CORRECT_M
 from qrcode.util import MODE_ALPHA_NUM, MODE_NUMBER, QRData
 
-from central.passes import (
+from lobby_core.passes import (
     EPOCH,
     FacilityTable,
     InvitationClaims,
@@ -21,8 +21,8 @@ from central.passes import (
     encode_invitation,
     encode_pass,
 )
-from central.passes.codec import MAX_VALIDITY_MINUTES, U32_MAX
-from central.passes.qr import build_qr
+from lobby_core.passes.codec import MAX_VALIDITY_MINUTES, U32_MAX
+from lobby_core.passes.qr import build_qr
 
 from .support import KEY, MINUTE, RING, pass_claims
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import given
 
-from central.passes import (
+from lobby_core.passes import (
     DEFAULT_SKEW,
     BadFormat,
     Expired,
@@ -29,7 +29,7 @@ from central.passes import (
     encode_pass,
     errors,
 )
-from central.passes.codec import EPOCH
+from lobby_core.passes.codec import EPOCH
 
 from .support import KEY, MINUTE, RING, T0, a_pass, pass_claims
 
