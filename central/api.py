@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
-from lobby_core import identity
+from lobby_core.masking import mask_name
 
 from .context import Central
 from .errors import Unauthorized
@@ -261,7 +261,7 @@ def invitation(body: InvitationLookup, central: CentralDep, kiosk: Kiosk) -> Inv
     inv = invitations.lookup_qr(central, body.qr)
     return InvitationOut(
         invitation_id=inv.id,
-        visitor_name_masked=identity.mask_name(inv.visitor_name),
+        visitor_name_masked=mask_name(inv.visitor_name),
         host=inv.host,
         valid_from=inv.valid_from,
         valid_until=inv.valid_until,

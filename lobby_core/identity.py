@@ -45,10 +45,3 @@ def mask(number: str) -> str:
     (passports, permits) show less, and under 6 characters nothing."""
     return mask_id_number(number)
 
-
-def mask_name(name: str) -> str:
-    """First character kept: 张三丰 → 张**, John Smith → J*********; idempotent, so the
-    retention job may run twice. A one-character name is not shown at all."""
-    if len(name) <= 1:
-        return "*" if name else ""
-    return name[:1] + "*" * (len(name) - 1)

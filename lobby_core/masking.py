@@ -1,12 +1,17 @@
-"""Mask personal data (names, ID numbers, card UIDs) before it reaches a screen or a log.
+"""Mask personal data (names, ID numbers, card UIDs, mobiles) before it reaches a screen or a log.
 
-Every function accepts any string (or None) and never raises: hostile or odd input gives a
-masked string, never the input itself. Output length follows the input so a screen layout
-stays stable, except that control and format characters are dropped first.
+The one masking rule of each kind, for the kiosk, central's console and API, and central's
+retention job (which writes masked names over stored ones). Every function accepts any string
+(or None) and never raises: hostile or odd input gives a masked string, never the input
+itself. Masking is idempotent: a masked value masks to itself, so the retention job may run
+twice and a masked value passed along is never revealed further. Output length follows the
+input so a screen layout stays stable, except that control and format characters (and, for
+ID numbers, UIDs and mobiles, separators) are dropped first.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 # Common two-character Chinese surnames (复姓). Masking keeps the whole surname, so a name
@@ -63,16 +68,30 @@ def _mask_word(word: str) -> str:
     return word[:1] + MASK * (len(word) - 1)
 
 
+def _reads_as_cjk(name: str) -> bool:
+    # The mask character counts as part of a Chinese name, so that 张*明 masks to itself
+    # instead of falling to the per-word rule (张**).
+    return all(_is_cjk(c) or c in _NAME_DOTS or c == MASK for c in name if not c.isspace())
+
+
 def mask_name(name: str | None) -> str:
-    """A name safe to show: first letter of each word (J*** S****) or the Chinese rule."""
+    """A name safe to show: first letter of each word (J*** S****) or the Chinese rule
+    (张*明, 欧阳*明). A one-letter word after the first is masked whole (John F Kennedy ->
+    J*** * K******), so a name of initials is never shown as it is."""
     name = _clean(name)
     if not name:
         return ""
     words = name.split()
-    if all(_is_cjk(c) or c in _NAME_DOTS for c in name if not c.isspace()):
+    if _reads_as_cjk(name):
         # "张 三" is one Chinese name typed with a space; masking it per word would show it all.
         return _mask_cjk("".join(words))
-    return " ".join(_mask_word(w) for w in words)
+    masked = " ".join([_mask_word(words[0]), *(_mask_word(w) if len(w) > 1 else MASK for w in words[1:])])
+    if _reads_as_cjk(masked):
+        # Mixed-script input ("张a 李b") whose visible letters are all Chinese: masked per
+        # word it would read as a Chinese name next time and mask differently. Mask it as one
+        # now, so masking stays idempotent (the retention job relies on that).
+        return _mask_cjk("".join(masked.split()))
+    return masked
 
 
 def _keep_ends(s: str, first: int, last: int) -> str:
@@ -94,3 +113,45 @@ def mask_uid(uid: str | None) -> str:
     """04A1B2C3D4 -> ******C3D4: the last 4 characters, never more than half of the UID."""
     s = "".join(_clean(uid).split())
     return _keep_ends(s, 0, min(4, len(s) // 2))
+
+
+_PHONE_SEPARATORS = re.compile(r"[\s\-().]")
+_MAINLAND_MOBILE = re.compile(r"1[0-9*]{10}")  # '*' so that a masked number masks to itself
+# E.164 country codes are prefix-free and their length follows from the first two digits:
+# 1 and 7 are one digit, these two-digit prefixes are whole codes, every other prefix starts
+# a three-digit code. Hand-written because no phone-number library is a dependency, and this
+# is all of the numbering plan that masking needs.
+_TWO_DIGIT_CODES = frozenset(
+    {
+        "20", "27", "30", "31", "32", "33", "34", "36", "39", "40", "41", "43", "44", "45", "46",
+        "47", "48", "49", "51", "52", "53", "54", "55", "56", "57", "58", "60", "61", "62", "63",
+        "64", "65", "66", "81", "82", "84", "86", "90", "91", "92", "93", "94", "95", "98",
+    }
+)  # fmt: skip
+
+
+def _country_code(digits: str) -> str | None:
+    """The E.164 country code `digits` starts with, or None if it does not start with one."""
+    if digits[:1] in ("1", "7"):
+        return digits[:1]
+    if digits[:1] in ("", "0") or not digits[:2].isdecimal() or len(digits) < 2:
+        return None
+    if digits[:2] in _TWO_DIGIT_CODES:
+        return digits[:2]
+    return digits[:3] if len(digits) >= 3 and digits[:3].isdecimal() else None
+
+
+def mask_mobile(s: str | None) -> str:
+    """13812345678 -> 138****5678; +44 7700 900123 -> +44******0123 (the country code and the
+    last 4, never more than half of the rest); anything else is masked like an ID number.
+    Separators (spaces, '-', '.', brackets) are dropped."""
+    s = _PHONE_SEPARATORS.sub("", _clean(s))
+    if _MAINLAND_MOBILE.fullmatch(s):
+        return s[:3] + MASK * 4 + s[-4:]
+    if s.startswith("+"):
+        # The code's digits must be ASCII digits, or a masked code would read as another one.
+        code = _country_code(s[1:4]) if s[1:4].isascii() else None
+        rest = s[1 + len(code):] if code else ""
+        if code and rest:
+            return "+" + code + _keep_ends(rest, 0, min(4, len(rest) // 2))
+    return mask_id_number(s)

@@ -16,7 +16,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, or_, select, update
 
-from lobby_core import identity
+from lobby_core.masking import mask_name
 
 from ..context import Central
 from ..models import BlocklistEntry, Invitation, KioskUpdate, Visit, utcnow
@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 
 def _scrub(v: Visit) -> None:
-    v.name = identity.mask_name(v.name or "")
+    v.name = mask_name(v.name or "")
     v.mobile = None
     v.id_number_enc = None
     v.id_hash = None
@@ -70,7 +70,7 @@ def purge_personal_data(central: Central, now: datetime | None = None) -> int:
         for inv in s.execute(
             select(Invitation).where(Invitation.valid_until < cutoff, Invitation.visitor_name != "")
         ).scalars():
-            inv.visitor_name = identity.mask_name(inv.visitor_name)
+            inv.visitor_name = mask_name(inv.visitor_name)
     return total
 
 
