@@ -20,6 +20,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from lobby_core.facilities import facility_code
+from lobby_core.uid import normalise_uid
+
 COLUMNS: tuple[str, ...] = (
     "member_no", "name", "card_uid", "facilities",
     "valid_from", "valid_until", "status", "visits_remaining",
@@ -32,11 +35,6 @@ MAX_CARDS = 10
 MAX_FACILITIES = 20
 MAX_FIELD = 1000  # longer than any sane field; stops a hostile file from bloating errors
 _MEMBER_NO = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}")
-_FACILITY = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
-_UID_SEPARATORS = str.maketrans("", "", ":- \t")
-_HEX = re.compile(r"[0-9A-F]+")
-# ISO 14443 UIDs are 4, 7 or 10 bytes; FeliCa IDm is 8. Anything else is a typo.
-UID_BYTES = (4, 7, 8, 10)
 
 
 class CsvFileError(ValueError):
@@ -73,18 +71,6 @@ class ParseResult:
 
 class _Bad(ValueError):
     pass
-
-
-def normalise_uid(raw: str) -> str:
-    """'04:a1:b2:c3' -> '04A1B2C3'; raises ValueError with a reason for anything not a UID."""
-    uid = raw.translate(_UID_SEPARATORS).upper()
-    if not uid:
-        raise ValueError("card UID is empty")
-    if not _HEX.fullmatch(uid):
-        raise ValueError("card UID must be hexadecimal (0-9, A-F)")
-    if len(uid) % 2 or len(uid) // 2 not in UID_BYTES:
-        raise ValueError(f"card UID has {len(uid)} hex digits; expected 8, 14, 16 or 20")
-    return uid
 
 
 def _has_control(s: str) -> bool:
@@ -132,11 +118,12 @@ def _cards(v: str) -> tuple[str, ...]:
 def _facilities(v: str) -> tuple[str, ...]:
     out: list[str] = []
     for p in v.split("|"):
-        f = p.strip().lower()
-        if not f:
+        if not p.strip():
             continue
-        if not _FACILITY.fullmatch(f):
-            raise _Bad(f"facility {_show(p)} must be 1-32 lower-case letters, digits, '_' or '-'")
+        try:
+            f = facility_code(p)
+        except ValueError as exc:
+            raise _Bad(f"facility {_show(p)} {exc}") from None
         if f not in out:
             out.append(f)
     if len(out) > MAX_FACILITIES:

@@ -25,6 +25,8 @@ from datetime import UTC, datetime
 
 from smartcard import scard
 
+from lobby_core.masking import mask_uid
+
 from ..backoff import Backoff
 from ..base import CardReader
 from ..errors import DeviceConfigError, DeviceError, DeviceNotFound, DeviceUnplugged
@@ -38,7 +40,7 @@ from .pcsc_errors import (
     describe,
     translate,
 )
-from .uid import MAX_UID_BYTES, MIN_UID_BYTES, mask_uid, uid_from_bytes
+from .uid import MAX_UID_BYTES, MIN_UID_BYTES, uid_from_bytes
 
 log = logging.getLogger(__name__)
 

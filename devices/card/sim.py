@@ -26,6 +26,7 @@ import threading
 from collections.abc import Callable
 
 from devices.sim_faults import Fault
+from lobby_core.masking import mask_uid
 
 from .. import simhub
 from ..base import CardReader
@@ -35,7 +36,7 @@ from ..health import Health
 from ..sim_control import ControlSocket, check_path, plug_command
 from ..url import DeviceURL
 from .tap_dispatch import deliver, make_tap
-from .uid import mask_uid, normalize_atr, normalize_uid
+from .uid import normalize_atr, normalize_uid
 
 log = logging.getLogger(__name__)
 

@@ -6,8 +6,9 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from lobby_core.masking import mask_uid
+
 from ..events import Tap
-from .uid import mask_uid
 
 
 def make_tap(uid: str, atr: str, reader: str, at: datetime | None = None) -> Tap:

@@ -58,7 +58,8 @@ def test_fire_and_forget_sender_without_an_address(sim, sock_path: Path) -> None
     ("line", "reply"),
     [
         ("tap", "error: usage: tap UID [ATR]"),
-        ("tap 04A1", "error: card UID must be 4..10 bytes, got 2"),
+        # lobby_core.uid's one rule (4, 7, 8 or 10 bytes) and its wording.
+        ("tap 04A1", "error: card UID has 4 hex digits (2 bytes); a card's UID is 4, 7, 8 or 10 bytes"),
         ("tap ZZZZZZZZ", "error: card UID must be hexadecimal (0-9, A-F)"),
         ("tap 04A1B2C3 not-an-atr", "error: ATR must be at most 33 bytes of hexadecimal"),
         ("eject", "error: unknown command; use tap, insert, remove, unplug, replug or health"),

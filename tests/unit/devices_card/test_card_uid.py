@@ -1,4 +1,4 @@
-"""UID normalisation and masking: every tap and every sim command goes through these."""
+"""UID normalisation at the driver boundary: every tap and every sim command goes through it."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from devices.card.uid import mask_uid, normalize_atr, normalize_uid, uid_from_bytes
+from devices.card.uid import normalize_atr, normalize_uid, uid_from_bytes
 from devices.errors import DeviceProtocolError
 
-uids = st.binary(min_size=4, max_size=10)
+# The lengths real cards have (lobby_core.uid.UID_BYTES).
+uids = st.sampled_from([4, 7, 8, 10]).flatmap(lambda n: st.binary(min_size=n, max_size=n))
 
 
 @given(uids, st.sampled_from(["", ":", " ", "-"]), st.booleans())
@@ -25,7 +26,7 @@ def test_hostile_text_is_either_a_uid_or_a_specific_error(text: str) -> None:
     except DeviceProtocolError as exc:
         assert str(exc).startswith("card UID ")
     else:
-        assert uid == uid.upper() and len(uid) % 2 == 0 and 8 <= len(uid) <= 20
+        assert uid == uid.upper() and len(uid) in (8, 14, 16, 20)
         int(uid, 16)
 
 
@@ -35,8 +36,12 @@ def test_hostile_text_is_either_a_uid_or_a_specific_error(text: str) -> None:
         ("", "card UID is empty"),
         (" : ", "card UID is empty"),
         ("04A1B2C", "odd number of hex digits"),
-        ("04A1B2", "must be 4..10 bytes, got 3"),
-        ("00" * 11, "must be 4..10 bytes, got 11"),
+        # One rule with the members CSV now (lobby_core.uid): 4, 7, 8 or 10 bytes; it was 4..10.
+        ("04A1B2", r"has 6 hex digits \(3 bytes\)"),
+        ("00" * 11, r"has 22 hex digits \(11 bytes\)"),
+        ("04A1B2C3D4", r"has 10 hex digits \(5 bytes\)"),
+        ("04A1B2C3D4E5", r"has 12 hex digits \(6 bytes\)"),
+        ("04A1B2C3D4E5F6A7B8", r"has 18 hex digits \(9 bytes\)"),
         ("04A1B2G3", "must be hexadecimal"),
         ("０４Ａ１Ｂ２Ｃ３", "must be hexadecimal"),  # full-width digits are not hex here
     ],
@@ -52,12 +57,9 @@ def test_non_text_uid() -> None:
 
 
 def test_uid_from_bytes_rejects_wrong_lengths() -> None:
-    with pytest.raises(DeviceProtocolError, match="got 2"):
-        uid_from_bytes(b"\x01\x02")
-
-
-def test_mask_keeps_only_the_last_four_digits() -> None:
-    assert mask_uid("04A1B2C3D4E5F6") == "****E5F6"
+    for wrong in (b"\x01\x02", b"\x01" * 5, b"\x01" * 11):
+        with pytest.raises(DeviceProtocolError, match=f"[(]{len(wrong)} bytes[)]"):
+            uid_from_bytes(wrong)
 
 
 def test_atr() -> None:
