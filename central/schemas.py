@@ -21,6 +21,8 @@ from pydantic import (
     StringConstraints,
 )
 
+from lobby_core import facilities
+
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\ud800-\udfff]")
 
 
@@ -42,7 +44,8 @@ def Text(max_length: int, min_length: int = 0, pattern: str | None = None) -> An
 
 # Validated as a UUID, handed to the services as its canonical text.
 Uuid = Annotated[uuid.UUID, PlainSerializer(str, return_type=str)]
-Slug = Text(32, 1, r"^[a-z0-9][a-z0-9_-]*$")
+# Event kinds and facility codes: lobby_core.facilities is the rule (a JSON schema pattern here).
+Slug = Text(facilities.MAX_LENGTH, 1, rf"^{facilities.PATTERN}$")
 SmallInt = Annotated[int, Field(ge=0, le=2_000_000_000)]
 U32 = Annotated[int, Field(ge=0, le=2**32 - 1)]
 

@@ -9,14 +9,13 @@ to the public keys; DEFAULT_FACILITIES is what both sides use until it says othe
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 
+# Relative, so lobby_core.passes stays loadable on its own (lobby_core.facilities is stdlib-only).
+from ..facilities import PATTERN, is_facility_code
 from .errors import BadTrustData, InvalidClaims
 
 MASK_BITS = 16
-# Same shape as kiosk config's `facility` and the members CSV codes: short, no separators.
-_NAME = re.compile(r"[a-z][a-z0-9_\-]{0,31}")
 
 
 class FacilityTable:
@@ -29,8 +28,8 @@ class FacilityTable:
         if len(names) > MASK_BITS:
             raise ValueError(f"a pass has room for {MASK_BITS} facilities, got {len(names)}")
         for name in names:
-            if not isinstance(name, str) or not _NAME.fullmatch(name):
-                raise ValueError(f"facility name {name!r} must match {_NAME.pattern}")
+            if not is_facility_code(name):
+                raise ValueError(f"facility name {name!r} must match {PATTERN}")
         if len(set(names)) != len(names):
             raise ValueError("facility names must be unique")
         self._names = names
