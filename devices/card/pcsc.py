@@ -25,9 +25,9 @@ from datetime import UTC, datetime
 
 from smartcard import scard
 
+from lobby_core.backoff import Backoff
 from lobby_core.masking import mask_uid
 
-from ..backoff import Backoff
 from ..base import CardReader
 from ..errors import DeviceConfigError, DeviceError, DeviceNotFound, DeviceUnplugged
 from ..events import Tap
@@ -154,7 +154,7 @@ class PcscCardReader(CardReader):
                 self._set_health(run, Health.down("card reader loop restarting after an error"))
             finally:
                 self._release_context(run)
-            run.stop.wait(self._backoff.next())
+            run.stop.wait(self._backoff.next_delay())
 
     def _session(self, run: _Run) -> None:
         """Connect, find the reader, watch it until stop() or until something breaks."""

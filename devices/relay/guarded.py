@@ -30,7 +30,8 @@ from abc import abstractmethod
 from collections.abc import Callable
 from typing import TypeVar
 
-from ..backoff import Backoff
+from lobby_core.backoff import Backoff
+
 from ..base import Relay
 from ..errors import (
     DeviceConfigError,
@@ -70,7 +71,7 @@ class GuardedRelay(Relay):
         self._lock = threading.RLock()
         self._connected = False
         self._closed = False
-        self._backoff = backoff or Backoff(first=0.2, cap=5.0)
+        self._backoff = backoff or Backoff(base_s=0.2, cap_s=5.0)
         self._retry_at = 0.0
         self._problem: Health | None = None
         self._stuck: dict[int, str] = {}
@@ -153,7 +154,7 @@ class GuardedRelay(Relay):
         try:
             self._reconnect()
         except DeviceError as exc:
-            self._retry_at = time.monotonic() + self._backoff.next()
+            self._retry_at = time.monotonic() + self._backoff.next_delay()
             self._problem = Health.down(f"{exc}")
             if isinstance(exc, DeviceNotFound):
                 # It was open before: to the caller this is still the unplug being waited out.
@@ -359,8 +360,8 @@ class GuardedRelay(Relay):
         self._retrier.start()
 
     def _retry_offs(self) -> None:
-        backoff = Backoff(first=0.2, cap=5.0)
-        while not self._stop.wait(backoff.next()):
+        backoff = Backoff(base_s=0.2, cap_s=5.0)
+        while not self._stop.wait(backoff.next_delay()):
             with self._lock:
                 if self._closed or not self._stuck:
                     return

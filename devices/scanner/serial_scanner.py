@@ -19,12 +19,12 @@ from collections.abc import Callable
 
 import serial
 
-from devices.backoff import Backoff
 from devices.errors import DeviceError
 from devices.events import Scan
 from devices.health import Health
 from devices.serial_port import baudrate_from, open_port, port_path
 from devices.url import DeviceURL
+from lobby_core.backoff import Backoff
 
 from .core import LineScanner, max_line_from
 
@@ -91,7 +91,7 @@ class SerialScanner(LineScanner):
         self._thread.start()
 
     def _supervise(self) -> None:
-        backoff = Backoff(first=0.1, cap=2.0)
+        backoff = Backoff(base_s=0.1, cap_s=2.0)
         while not self._stop.is_set():
             try:
                 if self._session():
@@ -99,7 +99,7 @@ class SerialScanner(LineScanner):
             except Exception:
                 log.exception("%s: reader loop failed; restarting it", self.where)
                 self._set_health(Health.down("scanner loop restarting after an error"))
-            self._stop.wait(backoff.next())
+            self._stop.wait(backoff.next_delay())
 
     def _session(self) -> bool:
         """Open the port and read until it fails or stop(); True if it was opened."""

@@ -18,9 +18,9 @@ from typing import Any
 
 from backend_client import errors
 from backend_client.api import CentralAPI
-from backend_client.backoff import Backoff
 from backend_client.status import StatusBook
 from kiosk.store import Store, StoreError
+from lobby_core.backoff import Backoff
 
 from . import client
 from .engine import DeviceHealth, SyncEngine, SyncSettings

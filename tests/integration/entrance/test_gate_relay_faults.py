@@ -14,12 +14,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 import devices
-from devices.backoff import Backoff
 from devices.errors import RelayStateUnknown
 from devices.relay.sim import SimRelay
 from kiosk.domain.model import Policy
 from kiosk.entrance import EntrancePipeline, EntranceSettings, LockerBank
 from kiosk.store import Locker, PulseState, Store
+from lobby_core.backoff import Backoff
 from lobby_core.members_csv import parse_csv
 from tests.fixtures.kiosk import FakeClock, member_row, members_csv_bytes
 from tests.fixtures.serial_pty import ModbusBoard, SocatPair, modbus_url, poll_until
@@ -81,7 +81,7 @@ def test_nothing_sent_while_the_port_is_gone_is_failed_and_refunded(
     gate = devices.open_relay("sim://?name=entrance-faults&channels=4")
     assert isinstance(gate, SimRelay)
     try:
-        gate._backoff = Backoff(first=60, cap=60)  # the second tap surely falls in the backoff
+        gate._backoff = Backoff(base_s=60, cap_s=60)  # the second tap surely falls in the backoff
         p = _pipeline(kiosk_store, clock, gate)
         gate.unplug()
         # The driver learns of the unplug only by sending the on: it may have gone out.

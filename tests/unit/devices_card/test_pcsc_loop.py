@@ -11,9 +11,9 @@ import pytest
 from smartcard import scard as real
 
 import devices
-from devices.backoff import Backoff
 from devices.card import pcsc
 from devices.card.pcsc import PcscCardReader
+from lobby_core.backoff import Backoff
 
 from .fake_pcsc import FakeScard
 
@@ -280,7 +280,7 @@ def test_system_exit_from_on_tap_restarts_the_loop(fake, make_reader) -> None:
 def test_dead_loop_thread_shows_in_health(fake, make_reader, mocker) -> None:
     reader, _ = make_reader()
     # Only the supervisor's own wait sits outside its try; make that fail.
-    mocker.patch.object(reader._backoff, "next", side_effect=SystemExit)
+    mocker.patch.object(reader._backoff, "next_delay", side_effect=SystemExit)
     fake.set_service(False)
     wait_until(lambda: reader.health().reason == "card reader loop stopped unexpectedly",
                "health to report the dead loop")

@@ -8,16 +8,16 @@ import time
 import pytest
 
 import devices
-from devices.backoff import Backoff
 from devices.errors import RelayStateUnknown
 from devices.relay.guarded import GuardedRelay
+from lobby_core.backoff import Backoff
 
 
 class FlakyRelay(GuardedRelay):
     """A board in memory; `fail_offs` offs and `fail_connects` opens fail before one works."""
 
     def __init__(self, channels: int = 4) -> None:
-        super().__init__("flaky://", "flaky", channels, backoff=Backoff(first=0.05, cap=0.2))
+        super().__init__("flaky://", "flaky", channels, backoff=Backoff(base_s=0.05, cap_s=0.2))
         self.board = [False] * channels
         self.log: list[tuple[str, int, bool]] = []
         self.fail_offs = 0
@@ -211,7 +211,7 @@ def test_a_failed_first_open_leaves_nothing_to_reopen() -> None:
 
 
 def test_a_pulse_that_sent_nothing_is_a_plain_error(relay: FlakyRelay) -> None:
-    relay._backoff = Backoff(first=60, cap=60)  # the second pulse surely falls in the backoff
+    relay._backoff = Backoff(base_s=60, cap_s=60)  # the second pulse surely falls in the backoff
     relay.unplugged = True
     relay.fail_connects = 10**6
     with pytest.raises(RelayStateUnknown):

@@ -12,10 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backend_client import errors, wire
-from backend_client.backoff import Backoff
 from backend_client.status import one_line, summary
 from kiosk.store import Event, PulseState
 from kiosk.sync import outbox
+from lobby_core.backoff import Backoff
 
 GOOD_MEMBER: dict[str, Any] = {
     "member_no": "M1", "version": 3, "deleted": False, "name": "张小明", "card_uids": ["04A1B2C3"],
