@@ -10,11 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from lobby_core.sqlite import SqlitePragmas, install_sqlite_setup
+
+# Zero freed space (secure_delete), so purged personal data does not stay readable in the file.
+CENTRAL_PRAGMAS = SqlitePragmas(synchronous="NORMAL", busy_timeout_ms=30_000, secure_delete=True)
 
 
 class DatabaseError(Exception):
@@ -34,24 +38,7 @@ def make_engine(url: str) -> Engine:
             max_overflow=60,
         )
 
-        @event.listens_for(engine, "connect")
-        def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-            # Let SQLAlchemy, not pysqlite, decide when transactions begin (see module doc).
-            dbapi_conn.isolation_level = None
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=NORMAL")
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
-            # Zero freed space, so purged personal data does not stay readable in the file.
-            cur.execute("PRAGMA secure_delete=ON")
-            cur.close()
-
-        @event.listens_for(engine, "begin")
-        def _on_begin(conn: Any) -> None:
-            immediate = conn.get_execution_options().get("sqlite_immediate", False)
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
+        install_sqlite_setup(engine, CENTRAL_PRAGMAS, immediate_option="sqlite_immediate")
         return engine
     if parsed.get_backend_name() == "postgresql":
         return create_engine(url, pool_size=20, max_overflow=60, pool_pre_ping=True,

@@ -12,13 +12,24 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine
+
+from lobby_core.sqlite import SqlitePragmas, install_sqlite_setup
 
 DB_FILENAME = "kiosk.db"
 BUSY_TIMEOUT_MS = 10_000
 WAL_AUTOCHECKPOINT_PAGES = 100
+KIOSK_PRAGMAS = SqlitePragmas(
+    # FULL: a committed access event survives a power cut, which is why it is written
+    # before the turnstile opens. Costs one WAL fsync per commit.
+    synchronous="FULL",
+    busy_timeout_ms=BUSY_TIMEOUT_MS,
+    # A small WAL that wraps early: once it has wrapped, commits overwrite blocks the
+    # file already has, and fsync of an overwrite skips the filesystem's journal commit
+    # (measured here: ~0.15 ms instead of ~4 ms per commit while the WAL still grows).
+    wal_autocheckpoint_pages=WAL_AUTOCHECKPOINT_PAGES,
+)
 
 
 def make_engine(path: Path) -> Engine:
@@ -30,27 +41,7 @@ def make_engine(path: Path) -> Engine:
         max_overflow=4,
     )
 
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        dbapi_conn.isolation_level = None
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
-        # FULL: a committed access event survives a power cut, which is why it is written
-        # before the turnstile opens. Costs one WAL fsync per commit.
-        cur.execute("PRAGMA synchronous=FULL")
-        # A small WAL that wraps early: once it has wrapped, commits overwrite blocks the
-        # file already has, and fsync of an overwrite skips the filesystem's journal commit
-        # (measured here: ~0.15 ms instead of ~4 ms per commit while the WAL still grows).
-        cur.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
-        cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        cur.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Connection) -> None:
-        write = conn.get_execution_options().get("write", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
-
+    install_sqlite_setup(engine, KIOSK_PRAGMAS, immediate_option="write")
     return engine
 
 
