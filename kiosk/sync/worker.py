@@ -1,8 +1,10 @@
 """The background sync inside `kiosk run`: a cycle thread and a long-poll thread.
 
 - The cycle thread runs a full cycle every `interval_s`, and pushes events soon after a tap
-  (`nudge()`). After a failure it waits with exponential backoff and jitter; taps do not cut
-  the wait short, so a dead network never turns into a retry storm.
+  (`nudge()`). Those pushes run between full cycles and never postpone one: a kiosk tapped
+  every few seconds still pulls renewals and sends its heartbeat on time. After a failure it
+  waits with exponential backoff and jitter; taps do not cut the wait short, so a dead
+  network never turns into a retry storm.
 - The long-poll thread waits on central's /updates for decisions and revocations.
 - A refused token ("kiosk not authorised") stops both from talking to central at all; they only
   look at the token file (locally) until `kiosk enroll` writes a new one.
@@ -14,6 +16,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from typing import Any
 
 from backend_client import errors
@@ -95,20 +98,25 @@ class SyncWorker:
         backoff = Backoff(self.settings.backoff_base_s, self.settings.backoff_cap_s)
         api: CentralAPI | None = None
         api_token: str | None = None
-        full_due = True
+        # The full cycle (members, keys, heartbeat) keeps its own schedule: pushes after taps
+        # run in between and never move it, so a kiosk tapped every few seconds still pulls
+        # renewals and still says it is alive.
+        next_full = time.monotonic()
         while not self._stop.is_set():
             token = self._usable_token()
             if token is None:
                 self._stop.wait(self.settings.token_check_s)
-                full_due = True
+                next_full = time.monotonic()
                 continue
             if api is None or token != api_token:
                 if api is not None:
                     api.close()
                 api, api_token = self._api(token), token
             engine = SyncEngine(self.store, api, self.book, self.settings, self.device_health)
+            full_due = time.monotonic() >= next_full
             try:
                 if full_due:
+                    next_full = time.monotonic() + self.settings.interval_s
                     engine.cycle()
                 else:
                     engine.push_only()
@@ -123,24 +131,21 @@ class SyncWorker:
                 else:
                     self.book.failure(exc, retry_in_s=delay)
                     log.warning("sync: %s (%s); next try in %.0f s", exc.kind, exc, delay)
-                full_due = True
+                next_full = time.monotonic()  # after a failure the retry is a full cycle
                 self._stop.wait(delay)
                 self._wake.clear()  # taps during the backoff are sent by the next cycle
                 continue
             except Exception:
                 delay = backoff.next_delay()
                 log.exception("sync: unexpected failure; next try in %.0f s", delay)
-                full_due = True
+                next_full = time.monotonic()
                 self._stop.wait(delay)
                 continue
             backoff.reset()
-            woken = self._wake.wait(self.settings.interval_s)
+            woken = self._wake.wait(max(0.0, next_full - time.monotonic()))
             if woken and not self._stop.is_set():
                 self._wake.clear()
                 self._stop.wait(self.settings.push_delay_s)  # let a burst of taps gather
-                full_due = False
-            else:
-                full_due = True
         if api is not None:
             api.close()
 
