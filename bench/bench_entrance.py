@@ -2,7 +2,7 @@
 100k members, and the headless kiosk's peak RSS at 100k members.
 
 1. lookup + decide: a store of 1,000,000 members (loaded through the product's import path)
-   and 50,000 access events; each sample is one tap's read side exactly as the pipeline
+   and 50,000 access events; each sample is one tap's read side exactly as MemberEntrance
    does it (card lookup, facility rule, activity queries, members_as_of, decide()).
    Target p99 <= 2 ms. Printed beside it: the bare floor (one raw sqlite3 indexed SELECT by
    UID on the same file) and the full write transaction incl. the event row and its fsync.
@@ -288,7 +288,7 @@ def bench_tap(workdir: Path) -> bool:
                 kiosk.reader.stop()
                 watcher.floor = not ours_mode
                 if ours_mode:
-                    kiosk.reader.start(kiosk.pipeline.handle_tap)
+                    kiosk.reader.start(kiosk.member_entrance.handle_tap)
                     deadline = time.monotonic() + 5
                     while not kiosk.reader.health().is_ok:
                         if time.monotonic() > deadline:
@@ -331,7 +331,7 @@ def bench_tap(workdir: Path) -> bool:
           f"in {elapsed:.0f} s (pcscd+vpcd, pymodbus board on a pty at 9600 baud); "
           "from pcscd reporting the card to the coil write at the board")
     print(_line("floor (bare connect + UID APDU + write_coil)", floor))
-    print(_line("kiosk (pcsc:// -> pipeline -> modbus-rtu://)", ours))
+    print(_line("kiosk (pcsc:// -> member entrance -> modbus-rtu://)", ours))
     ok = o50 <= TAP_RATIO * f50 and o99 <= TAP_RATIO * f99
     print(f"  ratio p50 {o50 / f50:.2f}x  p99 {o99 / f99:.2f}x  (target <= {TAP_RATIO}x): "
           f"{'met' if ok else 'NOT met'}")

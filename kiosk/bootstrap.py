@@ -1,4 +1,4 @@
-"""Wire a Config into a running entrance: store (migrated), relays, card reader, pipeline.
+"""The composition root: a Config becomes one typed Kiosk (devices, store, sync, services).
 
 The one place that turns configuration into objects, so `kiosk run`, the UI and the
 benchmarks build the kiosk the same way. Device drivers are chosen by URL (real or sim://).
@@ -11,18 +11,25 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
+from typing import Generic, TypeVar
 
 import devices
+from kiosk.app import EntranceSettings, Gate, MemberEntrance, PassEntrance, VisitorDesk
 from kiosk.config import Config
 from kiosk.domain.model import FacilityRule, Policy
-from kiosk.entrance import EntrancePipeline, EntranceSettings, LockerBank
+from kiosk.entrance import LockerBank
 from kiosk.store import Store
 from kiosk.store.run_lock import RunLock
+from kiosk.sync import client as sync_client
+from kiosk.sync.engine import SyncSettings
+from kiosk.sync.worker import SyncWorker, device_health_of
 
 log = logging.getLogger(__name__)
 ALL_DAY = ((time(0), time(0)),)  # (t, t) is 24 hours in the domain's reading
 # Longer than any pulse can take (60 s at most, plus the off's retries and timeouts).
 PULSE_IN_FLIGHT_MAX = timedelta(minutes=5)
+NOT_CONFIGURED = "none"
+D = TypeVar("D", bound=devices.Device)
 
 
 def policy_from(cfg: Config) -> Policy:
@@ -57,27 +64,84 @@ def apply_config_rule(store: Store, cfg: Config) -> None:
 
 
 @dataclass
+class OptionalDevice(Generic[D]):
+    """A device the kiosk runs without (printer, scanner): when it cannot be opened or
+    started the kiosk still runs and health() says why, like a Moonraker component that
+    failed to load is a warning, not a dead printer."""
+
+    url: str
+    device: D | None  # None when it failed to open
+    problem: str = ""  # why it failed to open or start
+
+    @property
+    def configured(self) -> bool:
+        return self.url != NOT_CONFIGURED
+
+    def health(self) -> devices.Health:
+        if not self.configured:
+            return devices.Health.ok("not configured")  # as `kiosk diag` says it
+        if self.problem or self.device is None:
+            return devices.Health.down(self.problem or "not open")
+        return self.device.health()
+
+    def close(self) -> None:
+        if self.device is not None:
+            with contextlib.suppress(devices.DeviceError):
+                self.device.close()
+
+
+def open_optional(url: str, opener: Callable[[str], D], what: str) -> OptionalDevice[D]:
+    try:
+        return OptionalDevice(url, opener(url))
+    except devices.DeviceError as exc:
+        log.warning("kiosk: %s %s cannot be opened; running without it: %s", what, url, exc)
+        return OptionalDevice(url, None, f"cannot open: {exc}")
+
+
+@dataclass
 class Kiosk:
+    """Everything `build()` opened, and the services on top; start(), tick(), stop()."""
+
     config: Config
     store: Store
     reader: devices.CardReader
-    gate: devices.Relay
-    pipeline: EntrancePipeline
-    extra_relays: list[devices.Relay] = field(default_factory=list)
+    gate_relay: devices.Relay
+    printer: OptionalDevice[devices.Printer]
+    scanner: OptionalDevice[devices.Scanner]
+    gate: Gate
+    member_entrance: MemberEntrance
+    pass_entrance: PassEntrance
+    visitor_desk: VisitorDesk
+    sync: SyncWorker
+    locker_relays: list[devices.Relay] = field(default_factory=list)  # beside the gate's board
     run_lock: RunLock | None = None
-    _started: bool = False
+    _stopped: bool = False
 
     @property
     def relays(self) -> list[devices.Relay]:
-        return [self.gate, *self.extra_relays]
+        return [self.gate_relay, *self.locker_relays]
 
     def start(self) -> None:
-        self.reader.start(self.pipeline.handle_tap)
-        self._started = True
+        """Sync first (it only idles until enrolled), then the scanner, then the card reader:
+        once the reader watches, a card presented is a tap."""
+        self.sync.start()
+        scanner = self.scanner.device
+        if scanner is not None:
+            try:
+                scanner.start(self.pass_entrance.handle_scan)
+            except devices.DeviceError as exc:
+                log.warning("kiosk: QR scanner %s cannot start; running without it: %s",
+                            self.scanner.url, exc)
+                self.scanner.problem = f"cannot start: {exc}"
+        self.reader.start(self.member_entrance.handle_tap)
+
+    def tick(self) -> None:
+        """Periodic upkeep from the main loop (about once a second): record pulse outcomes
+        the store refused earlier. Never waits behind a tap in progress."""
+        self.gate.retry_unsaved()
 
     def relays_off(self) -> None:
-        """Switch every relay off now (a tap still in flight may switch one on again; stop()
-        switches them off once more after the reader has stopped)."""
+        """Switch every relay off now, without waiting for anything else to stop."""
         for relay in self.relays:
             try:
                 relay.all_off()
@@ -85,33 +149,74 @@ class Kiosk:
                 log.error("kiosk: could not switch %s off: %s", relay.url, exc)
 
     def stop(self) -> None:
-        """Stop reading cards, switch every relay off, close everything. Safe to call twice."""
+        """Relays off first (the joins below may take seconds, and systemd's stop timeout is
+        short), then no more taps or scans, then sync, then close everything.
+        Safe to call twice, and after a start() that failed half-way."""
+        if self._stopped:
+            return
+        self._stopped = True
+        self.relays_off()
         with contextlib.suppress(devices.DeviceError):
             self.reader.stop()
-        self.relays_off()
+        if self.scanner.device is not None:
+            with contextlib.suppress(devices.DeviceError):
+                self.scanner.device.stop()
+        self.sync.stop()
+        # A tap that was in flight ends its own pulse with a guaranteed off, and closing a
+        # relay switches every channel off once more.
         for relay in self.relays:
             with contextlib.suppress(devices.DeviceError):
                 relay.close()
+        self.scanner.close()
+        self.printer.close()
         self.store.close()
         if self.run_lock is not None:
             self.run_lock.release()
 
     def health(self) -> dict[str, devices.Health]:
-        out = {"card_reader": self.reader.health(), "relay": self.gate.health()}
-        if not self.pipeline.health().is_ok:
-            out["relay"] = self.pipeline.health()
-        for i, relay in enumerate(self.extra_relays):
+        """Every device by name, optional ones included; the gate's protocol health wins
+        over its relay's own while a pulse has failed."""
+        gate = self.gate.health()
+        out = {"card_reader": self.reader.health(),
+               "relay": gate if not gate.is_ok else self.gate_relay.health()}
+        for i, relay in enumerate(self.locker_relays):
             out[f"locker_relay{i or ''}"] = relay.health()
+        out["printer"] = self.printer.health()
+        out["qr_scanner"] = self.scanner.health()
         return out
 
 
 def build(cfg: Config, *,
           open_card_reader: Callable[[str], devices.CardReader] = devices.open_card_reader,
-          open_relay: Callable[[str], devices.Relay] = devices.open_relay) -> Kiosk:
-    """Open everything a config names; on any failure close what was opened, then raise.
+          open_relay: Callable[[str], devices.Relay] = devices.open_relay,
+          open_printer: Callable[[str], devices.Printer] = devices.open_printer,
+          open_scanner: Callable[[str], devices.Scanner] = devices.open_scanner,
+          sync_settings: SyncSettings | None = None) -> Kiosk:
+    """Open everything a config names and wire the services; nothing runs until start().
 
+    Required devices (the card reader, the gate relay, a separate locker relay board) that
+    fail to open fail the build: what was opened is closed and the error raised. Optional
+    ones (printer, QR scanner) that fail become a "down" entry in Kiosk.health() instead.
     Every relay is switched off as soon as it is open: a previous run that died mid-pulse
     (or a board that kept its state over a power cut) must not leave a turnstile open.
+
+    Threads (nothing here creates one; start() starts the devices' and sync's):
+
+    - A card tap runs entirely on the card reader's thread: lookup, decision, the write
+      transaction, the gate pulse (its hold included), the locker pulse, the outcome, the
+      result listeners. A second tap waits for the first (MemberEntrance and Gate locks).
+    - A QR scan runs on the scanner's thread (PassEntrance.handle_scan); once passes go
+      through the Gate it waits for a tap in progress, and vice versa.
+    - A print will run on the thread of whoever asks VisitorDesk (a UI worker thread,
+      never the UI thread: a slip takes seconds).
+    - A sync cycle runs on the "sync-cycle" thread and central's long-poll on "sync-poll";
+      both use the store, whose write lock serialises them with taps. A tap only nudges sync.
+    - Kiosk.tick() and Kiosk.health() run on the caller's thread (`kiosk run`'s main loop);
+      health() only reads.
+    - Listeners are called on the thread that produced the result (reader, scanner, ...).
+      They must return quickly and must not touch a UI toolkit: a screen subscribes through
+      an adapter that re-posts the result onto its own thread (for Kivy,
+      `Clock.schedule_once(lambda _dt: screen.show(result))`) and returns.
     """
     opened: list[Callable[[], None]] = []
     try:
@@ -124,30 +229,47 @@ def build(cfg: Config, *,
         store.recover_unconfirmed(
             None if run_lock.alone else datetime.now(UTC) - PULSE_IN_FLIGHT_MAX)
         apply_config_rule(store, cfg)
-        gate = open_relay(cfg.devices.relay)
-        opened.append(gate.close)
-        gate.all_off()
-        extra: list[devices.Relay] = []
-        locker_relay = gate
+        # -- relays: the gate's board, and the lockers' when it is a separate one
+        gate_relay = open_relay(cfg.devices.relay)
+        opened.append(gate_relay.close)
+        gate_relay.all_off()
+        locker_relays: list[devices.Relay] = []
+        locker_relay = gate_relay
         if cfg.lockers.channels and cfg.lockers.relay and cfg.lockers.relay != cfg.devices.relay:
             locker_relay = open_relay(cfg.lockers.relay)
             opened.append(locker_relay.close)
             locker_relay.all_off()
-            extra.append(locker_relay)
+            locker_relays.append(locker_relay)
         bank = LockerBank.from_config(cfg.lockers, locker_relay)
         with store.write() as tx:
             dropped = tx.configure_lockers(bank.lockers if bank else ())
         if dropped:
             log.warning("kiosk: locker(s) %s were removed from the config while assigned",
                         ", ".join(dropped))
+        # -- optional devices: a failure is a warning in health(), not a dead kiosk
+        printer = open_optional(cfg.devices.printer, open_printer, "printer")
+        opened.append(printer.close)
+        scanner = open_optional(cfg.devices.qr_scanner, open_scanner, "QR scanner")
+        opened.append(scanner.close)
+        # -- the ID card reader (visitor issue) opens here, optional like the printer, and
+        #    goes to the VisitorDesk; Kiosk gets an `id_reader: OptionalDevice[...]` field.
+        # -- services
+        gate = Gate(store, gate_relay, cfg.gate.relay_channel, cfg.gate.pulse_ms)
         settings = EntranceSettings(facility=cfg.kiosk.facility, policy=policy_from(cfg),
-                                    direction=cfg.kiosk.direction,
-                                    gate_channel=cfg.gate.relay_channel, pulse_ms=cfg.gate.pulse_ms)
-        pipeline = EntrancePipeline(store, gate, settings, bank)
+                                    direction=cfg.kiosk.direction)
+        member_entrance = MemberEntrance(store, gate, settings, bank)
+        pass_entrance = PassEntrance(gate)
+        visitor_desk = VisitorDesk(printer.device)
+        sync = SyncWorker(store, sync_client.CentralConfig.from_config(cfg), sync_settings)
+        # -- the card reader last: the member entrance is ready for it
         reader = open_card_reader(cfg.devices.card_reader)
     except BaseException:
         for close in reversed(opened):
             with contextlib.suppress(Exception):
                 close()
         raise
-    return Kiosk(cfg, store, reader, gate, pipeline, extra, run_lock)
+    kiosk = Kiosk(cfg, store, reader, gate_relay, printer, scanner, gate, member_entrance,
+                  pass_entrance, visitor_desk, sync, locker_relays, run_lock)
+    sync.device_health = device_health_of(kiosk.health)  # the heartbeat reports every device
+    member_entrance.subscribe(sync.on_entrance_result)  # every tap is an event worth pushing
+    return kiosk

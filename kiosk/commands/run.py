@@ -1,10 +1,11 @@
 """`kiosk run [--headless] [--demo]`: run the member entrance until SIGTERM/SIGINT.
 
-Headless runs the entrance pipeline with no screen and logs one line per decision (member
+Headless runs the kiosk's services with no screen and logs one line per decision (member
 number and reason, never a name or a card UID next to one). The touchscreen UI is not part
 of this build yet, so without --headless the kiosk says so and runs headless. --demo uses
 sim:// devices (the card reader takes `tap UID` on a control socket) and demo members in a
-fresh temporary data_dir. SIGTERM stops cleanly: reader stopped, every relay off.
+fresh temporary data_dir. SIGTERM stops cleanly: every relay off first, then the rest
+(bootstrap.Kiosk.stop). All wiring is bootstrap.build's; this only starts, watches, stops.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ import devices
 from kiosk import config
 from kiosk.bootstrap import Kiosk, build
 from kiosk.store import Store, StoreError
-from kiosk.sync.worker import attach as attach_sync
 from lobby_core.members_csv import COLUMNS, parse_csv
 
 log = logging.getLogger("kiosk.run")
@@ -88,8 +88,10 @@ def serve(kiosk: Kiosk, stop: threading.Event) -> None:
              cfg.kiosk.direction, cfg.devices.card_reader, cfg.devices.relay)
     last: dict[str, str] = {}
     # Waiting with a timeout keeps the main thread responsive to signals, and the wake-ups
-    # double as a health watch: a device going down or coming back is logged once.
+    # double as the kiosk's tick and a health watch: a device going down or coming back is
+    # logged once.
     while not stop.wait(1.0):
+        kiosk.tick()
         for name, health in kiosk.health().items():
             text = str(health)
             prev = last.get(name)
@@ -125,15 +127,9 @@ def main(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    sync = None
     try:
-        sync = attach_sync(kiosk)  # background sync with central (idles until enrolled)
-        serve(kiosk, stop)
+        serve(kiosk, stop)  # starts the kiosk: devices, and sync with central (idles until enrolled)
     finally:
-        # Relays first: the joins below may take seconds, and systemd's stop timeout is short.
-        kiosk.relays_off()
-        if sync is not None:
-            sync.stop()
-        kiosk.stop()
+        kiosk.stop()  # relays off first, then the slow joins
         log.info("stopped; all relays off")
     return 0

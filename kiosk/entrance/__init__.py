@@ -1,9 +1,11 @@
-"""The member entrance: a card tap becomes a decision, a durable event and a relay pulse."""
+"""The member entrance's pieces: the tap result, the locker bank, occupancy from the log.
+
+The service itself (MemberEntrance) and the gate protocol live in kiosk.app.
+"""
 
 from __future__ import annotations
 
 from .lockers import LockerBank
-from .pipeline import EntrancePipeline, EntranceSettings
 from .result import EntranceResult
 
-__all__ = ["EntrancePipeline", "EntranceResult", "EntranceSettings", "LockerBank"]
+__all__ = ["EntranceResult", "LockerBank"]

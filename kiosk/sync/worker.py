@@ -17,11 +17,12 @@ import logging
 import re
 import threading
 import time
-from typing import Any
+from collections.abc import Callable, Mapping
 
 from backend_client import errors
 from backend_client.api import CentralAPI
 from backend_client.status import StatusBook
+from devices import Health
 from kiosk.store import Store, StoreError
 from lobby_core.backoff import Backoff
 
@@ -64,7 +65,7 @@ class SyncWorker:
         self._wake.set()
 
     def on_entrance_result(self, _result: object) -> None:
-        """A pipeline listener: every tap makes an event worth pushing."""
+        """A MemberEntrance listener (wired by bootstrap.build): every tap makes an event to push."""
         self.nudge()
 
     # -- token -----------------------------------------------------------------------------
@@ -184,26 +185,16 @@ class SyncWorker:
             api.close()
 
 
-def device_health_of(kiosk: Any) -> DeviceHealth:
-    """The heartbeat's device list from a bootstrap.Kiosk's health() (name -> Health)."""
+def device_health_of(health: Callable[[], Mapping[str, Health]]) -> DeviceHealth:
+    """The heartbeat's device list from a health probe such as bootstrap.Kiosk.health
+    (name -> Health); bootstrap.build wires it."""
 
     def probe() -> list[dict[str, str]]:
         out = []
-        for name, h in kiosk.health().items():
+        for name, h in health().items():
             kind = re.sub(r"[^a-z0-9_-]", "_", name.lower())[:32] or "device"
             out.append({"name": name[:32], "kind": kind, "state": h.state.value,
                         "reason": " ".join(str(h.reason).split())[:200]})
         return out
 
     return probe
-
-
-def attach(kiosk: Any, settings: SyncSettings | None = None) -> SyncWorker:
-    """Start the background sync for a running bootstrap.Kiosk (`kiosk run`, headless or app):
-    it hears every entrance result and reports the kiosk's device health. Call `.stop()`
-    before the kiosk's own stop (which closes the store)."""
-    worker = SyncWorker(kiosk.store, client.CentralConfig.from_config(kiosk.config), settings,
-                        device_health_of(kiosk))
-    kiosk.pipeline.subscribe(worker.on_entrance_result)
-    worker.start()
-    return worker

@@ -1,4 +1,4 @@
-"""bootstrap.build(): config -> store, relays (all off at open), sim:// card reader, pipeline."""
+"""bootstrap.build(): config -> store, relays (all off at open), sim:// card reader, services."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def test_build_start_tap_stop(tmp_path: Path) -> None:
     (relay,) = relays  # lockers share the gate's board
     assert relay.all_off_calls == 1  # switched off at open, before any tap
     got: list[EntranceResult] = []
-    kiosk.pipeline.subscribe(got.append)
+    kiosk.member_entrance.subscribe(got.append)
     kiosk.start()
     try:
         assert simhub.get("card_reader", "boot").tap("04a1b2c3")
@@ -112,7 +112,7 @@ def test_opening_the_store_mid_pulse_does_not_unconfirm_it(tmp_path: Path) -> No
 
     relay.on_pulse = during_pulse
     try:
-        result = kiosk.pipeline.handle_tap(devices.Tap(uid="04A1B2C3", atr="", reader="t",
+        result = kiosk.member_entrance.handle_tap(devices.Tap(uid="04A1B2C3", atr="", reader="t",
                                                        at=datetime.now(UTC)))
     finally:
         kiosk.stop()

@@ -1,5 +1,6 @@
-"""The entrance pipeline on a real store: decision, durable event before the pulse, relay
-faults, lockers and exits. The relay is an in-process recorder (its faults are injected)."""
+"""The member entrance (MemberEntrance on the Gate) on a real store: decision, durable event
+before the pulse, relay faults, lockers and exits. The relay is an in-process recorder (its
+faults are injected)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ import pytest
 
 import devices
 from devices.errors import RelayStateUnknown
+from kiosk.app import EntranceSettings, Gate, MemberEntrance
 from kiosk.domain.model import FacilityRule, Policy
-from kiosk.entrance import EntrancePipeline, EntranceResult, EntranceSettings, LockerBank
+from kiosk.entrance import EntranceResult, LockerBank
 from kiosk.store import Locker, PulseState, Store, StoreError, Tx
 from lobby_core.members_csv import parse_csv
 from tests.fixtures.kiosk import FakeClock, RecordingRelay, member_row, members_csv_bytes
@@ -49,7 +51,7 @@ def make_pipeline(kiosk_store: Store, clock: FakeClock, recording_relay: Recordi
     _members(kiosk_store, clock())
 
     def make(*, direction: str = "entry", lockers: bool = False, track_exits: bool = False,
-             grace_minutes: int = 60) -> EntrancePipeline:
+             grace_minutes: int = 60) -> MemberEntrance:
         bank = None
         if lockers:
             bank = LockerBank(relay=recording_relay,
@@ -58,10 +60,10 @@ def make_pipeline(kiosk_store: Store, clock: FakeClock, recording_relay: Recordi
                               pulse_ms=300, grace=timedelta(minutes=grace_minutes))
             with kiosk_store.write() as tx:
                 tx.configure_lockers(bank.lockers)
-        settings = EntranceSettings(facility="gym", direction=direction, gate_channel=GATE,
-                                    pulse_ms=400,
+        settings = EntranceSettings(facility="gym", direction=direction,
                                     policy=Policy(zone=ZONE, track_exits=track_exits))
-        return EntrancePipeline(kiosk_store, recording_relay, settings, bank, clock=clock)
+        gate = Gate(kiosk_store, recording_relay, GATE, 400)
+        return MemberEntrance(kiosk_store, gate, settings, bank, clock=clock)
 
     return make
 
@@ -282,7 +284,7 @@ def test_no_free_locker_still_grants(make_pipeline, clock: FakeClock) -> None:
     entry.handle_tap(_tap(ONE_VISIT, clock))
     with entry.store.write() as tx:
         tx.configure_lockers([Locker("L1", 10)])  # shrink the bank: both taken
-    entry.lockers = LockerBank(entry.gate, (Locker("L1", 10),), 300, timedelta(minutes=60))
+    entry.lockers = LockerBank(entry.gate.relay, (Locker("L1", 10),), 300, timedelta(minutes=60))
     with entry.store.write() as tx:
         tx.import_members(parse_csv(members_csv_bytes([member_row("M9", "04999999")])).members,
                           clock())
@@ -341,12 +343,12 @@ def test_a_confirm_the_store_refused_is_retried_and_then_synced(
     assert recording_relay.pulses[-2:] == [(GATE, 400), (10, 300)]  # gate and locker opened
     assert out.pulse is PulseState.PENDING
     assert _event(kiosk_store, out).pulse_state is PulseState.PENDING
-    exit_.health()  # the store still fails: kept for later
+    exit_.gate.retry_unsaved()  # the store still fails: kept for later
     mocker.patch.object(Tx, "set_pulse_state", original)
     with kiosk_store.read() as tx:
         assert out.event_uuid not in {e.uuid for e in tx.outbox()}  # pending is never sent
         assert tx.lockers()["L1"] == "M1"
-    exit_.health()  # the kiosk's once-a-second health check retries it
+    exit_.gate.retry_unsaved()  # the kiosk's once-a-second tick retries it
     assert _event(kiosk_store, out).pulse_state is PulseState.CONFIRMED
     with kiosk_store.read() as tx:
         assert out.event_uuid in {e.uuid for e in tx.outbox()}

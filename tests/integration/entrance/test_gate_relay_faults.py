@@ -1,4 +1,4 @@
-"""The entrance pipeline on real relay drivers that fail: was the gate possibly opened or not?
+"""The member entrance on real relay drivers that fail: was the gate possibly opened or not?
 
 After the "on" went out (the board then stops answering) the event is "unconfirmed", the
 visit stays spent and anti-passback applies; when provably nothing was sent (the port is
@@ -16,8 +16,9 @@ import pytest
 import devices
 from devices.errors import RelayStateUnknown
 from devices.relay.sim import SimRelay
+from kiosk.app import EntranceSettings, Gate, MemberEntrance
 from kiosk.domain.model import Policy
-from kiosk.entrance import EntrancePipeline, EntranceSettings, LockerBank
+from kiosk.entrance import LockerBank
 from kiosk.store import Locker, PulseState, Store
 from lobby_core.backoff import Backoff
 from lobby_core.members_csv import parse_csv
@@ -36,14 +37,14 @@ def _tap(clock: FakeClock) -> devices.Tap:
 
 
 def _pipeline(store: Store, clock: FakeClock, gate: devices.Relay,
-              bank: LockerBank | None = None) -> EntrancePipeline:
+              bank: LockerBank | None = None) -> MemberEntrance:
     with store.write() as tx:
         tx.import_members(parse_csv(members_csv_bytes([member_row("M5", UID, visits=5)])).members,
                           clock())
         if bank is not None:
             tx.configure_lockers(bank.lockers)
-    settings = EntranceSettings("gym", Policy(zone=ZONE), gate_channel=GATE, pulse_ms=100)
-    return EntrancePipeline(store, gate, settings, bank, clock=clock)
+    settings = EntranceSettings("gym", Policy(zone=ZONE))
+    return MemberEntrance(store, Gate(store, gate, GATE, 100), settings, bank, clock=clock)
 
 
 def _state(store: Store, event_uuid: str | None) -> tuple[PulseState, bool, int | None]:

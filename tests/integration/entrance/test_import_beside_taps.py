@@ -12,9 +12,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 import devices
+from kiosk.app import EntranceSettings, Gate, MemberEntrance
 from kiosk.commands.members_import import import_file
 from kiosk.domain.model import Policy
-from kiosk.entrance import EntrancePipeline, EntranceResult, EntranceSettings
+from kiosk.entrance import EntranceResult
 from kiosk.store import Store, Tx
 from kiosk.store import store as store_module
 from lobby_core.members_csv import parse_csv
@@ -33,9 +34,9 @@ def test_taps_are_served_between_the_slices_of_an_import(
     with kiosk.write() as tx:
         tx.import_members(parse_csv(members_csv_bytes([member_row("M0", "0A000000")])).members,
                           before)
-    pipeline = EntrancePipeline(kiosk, recording_relay,
-                                EntranceSettings("gym", Policy(zone=ZoneInfo("Asia/Shanghai"))),
-                                clock=clock)
+    pipeline = MemberEntrance(kiosk, Gate(kiosk, recording_relay),
+                              EntranceSettings("gym", Policy(zone=ZoneInfo("Asia/Shanghai"))),
+                              clock=clock)
     csv = tmp_path / "big.csv"
     csv.write_bytes(members_csv_bytes(
         [member_row(f"X{i}", f"{0x10000000 + i:08X}") for i in range(ROWS)]))

@@ -12,6 +12,7 @@ from devices import simhub
 from devices.relay.sim import SimRelay
 from kiosk import bootstrap
 from kiosk.commands import run
+from kiosk.sync.worker import SyncWorker
 from tests.fixtures.kiosk import write_config
 
 pytestmark = pytest.mark.integration
@@ -36,14 +37,14 @@ def _gate() -> SimRelay:
 def test_relays_are_off_before_sync_is_joined(args: argparse.Namespace, monkeypatch) -> None:
     seen_at_sync_stop: list[bool] = []
 
-    class SlowSync:
-        def stop(self) -> None:  # stands for joins that take seconds
-            seen_at_sync_stop.append(_gate().board_state(0))
+    def slow_sync_stop(self: SyncWorker, timeout: float = 5.0) -> None:
+        # stands for joins that take seconds
+        seen_at_sync_stop.append(_gate().board_state(0))
 
     def serve(kiosk: bootstrap.Kiosk, stop: object) -> None:
         _gate().set(0, True)  # the turnstile is open when SIGTERM arrives
 
-    monkeypatch.setattr(run, "attach_sync", lambda kiosk: SlowSync())
+    monkeypatch.setattr(SyncWorker, "stop", slow_sync_stop)
     monkeypatch.setattr(run, "serve", serve)
     assert run.main(args) == 0
     assert seen_at_sync_stop == [False]
@@ -55,17 +56,17 @@ def test_a_failing_sync_start_still_stops_the_kiosk(args: argparse.Namespace,
 
     def build(cfg: object) -> bootstrap.Kiosk:
         built.append(bootstrap.build(cfg))  # type: ignore[arg-type]
-        built[0].gate.set(0, True)
+        built[0].gate_relay.set(0, True)
         return built[0]
 
-    def attach_sync(kiosk: bootstrap.Kiosk) -> object:
+    def start_sync(self: SyncWorker) -> None:
         raise RuntimeError("sync state unreadable")
 
     monkeypatch.setattr(run, "build", build)
-    monkeypatch.setattr(run, "attach_sync", attach_sync)
+    monkeypatch.setattr(SyncWorker, "start", start_sync)
     with pytest.raises(RuntimeError, match="sync state unreadable"):
         run.main(args)
-    gate = built[0].gate
+    gate = built[0].gate_relay
     assert isinstance(gate, SimRelay)
     assert not gate.board_state(0)
     assert "closed" in gate.health().reason

@@ -156,6 +156,29 @@ def test_anti_passback_window_boundary(
     assert timedelta(0) <= told - end_wall < timedelta(minutes=1)
 
 
+@given(
+    zone=zones,
+    now=st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2090, 1, 1), timezones=st.just(UTC)),
+    window=st.timedeltas(min_value=timedelta(seconds=1), max_value=timedelta(hours=2)),
+    ahead=st.timedeltas(min_value=ONE_US, max_value=timedelta(hours=2)),
+)
+def test_anti_passback_after_the_clock_steps_back(
+    zone: ZoneInfo, now: datetime, window: timedelta, ahead: timedelta
+) -> None:
+    """The last grant is in the future: the window is measured both ways (|now - last|)."""
+    m = _member_for_all_time()
+    policy = Policy(zone=zone, anti_passback=window)
+
+    def tap(last: datetime):  # noqa: ANN202
+        return run(m, now=now, policy=policy, activity=Activity(last), default_rule=False)
+
+    # A small step back cannot open the gate twice...
+    assert tap(now + min(ahead, window - ONE_US)).reason is Reason.ANTI_PASSBACK
+    # ...and a large one does not lock the member out until the clock catches up.
+    assert tap(now + window).granted
+    assert tap(now + window + ahead).granted
+
+
 # Transition days pinned by hand: the hypothesis runs above may or may not land on them.
 @pytest.mark.parametrize(
     ("zone", "day", "wall", "fold", "open_"),

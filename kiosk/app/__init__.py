@@ -1,0 +1,15 @@
+"""The kiosk's application services: what a tap, a scan or a visitor comes to. No UI here."""
+
+from __future__ import annotations
+
+from .errors import ServiceUnavailable
+from .gate import Gate, Passage, Through
+from .member_entrance import EntranceSettings, MemberEntrance
+from .pass_entrance import PassEntrance, PassResult
+from .visitor_desk import VisitorDesk, VisitorRequest, VisitorResult, VisitorTicket
+
+__all__ = [
+    "EntranceSettings", "Gate", "MemberEntrance", "PassEntrance", "PassResult", "Passage",
+    "ServiceUnavailable", "Through", "VisitorDesk", "VisitorRequest", "VisitorResult",
+    "VisitorTicket",
+]

@@ -1,0 +1,84 @@
+"""The seams for the next issues: PassEntrance refuses every scan safely, VisitorDesk says
+it is not available; both take subscribers."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+import pytest
+
+from devices import Scan
+from kiosk.app import (
+    Gate,
+    PassEntrance,
+    PassResult,
+    ServiceUnavailable,
+    VisitorDesk,
+    VisitorRequest,
+    VisitorTicket,
+)
+from kiosk.app.pass_entrance import PASS_ERROR, PASS_NOT_SUPPORTED
+from kiosk.store import Store
+from tests.fixtures.kiosk import RecordingRelay
+
+PAYLOAD = "V1:7f3a-SECRET-PASS-41c2"
+
+
+@pytest.fixture
+def entrance(kiosk_store: Store, recording_relay: RecordingRelay) -> PassEntrance:
+    return PassEntrance(Gate(kiosk_store, recording_relay))
+
+
+def test_every_scan_is_refused_without_logging_the_payload(
+        entrance: PassEntrance, recording_relay: RecordingRelay,
+        caplog: pytest.LogCaptureFixture) -> None:
+    got: list[PassResult] = []
+    entrance.subscribe(got.append)
+    at = datetime(2026, 6, 1, 2, tzinfo=UTC)
+    with caplog.at_level(logging.DEBUG):
+        result = entrance.handle_scan(Scan(PAYLOAD, at))
+    assert (result.granted, result.reason, result.at) == (False, PASS_NOT_SUPPORTED, at)
+    assert got == [result]
+    assert recording_relay.pulses == []
+    assert "pass denied reason=pass_not_supported" in caplog.text
+    assert "SECRET" not in caplog.text and PAYLOAD not in repr(result)
+
+
+def test_a_failure_while_handling_a_scan_never_escapes(
+        entrance: PassEntrance, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    def broken(scan: Scan) -> PassResult:
+        raise ValueError(f"cannot parse {scan.text}")
+
+    monkeypatch.setattr(entrance, "_decide", broken)
+    entrance.subscribe(lambda r: 1 / 0)  # nor does a broken listener
+    got: list[PassResult] = []
+    entrance.subscribe(got.append)
+    with caplog.at_level(logging.DEBUG):
+        result = entrance.handle_scan(Scan(PAYLOAD, datetime.now(UTC)))
+    assert (result.granted, result.reason, result.see_staff) == (False, PASS_ERROR, True)
+    assert got == [result]
+    assert "SECRET" not in caplog.text
+
+
+def test_unsubscribe_stops_results(entrance: PassEntrance) -> None:
+    got: list[PassResult] = []
+    unsubscribe = entrance.subscribe(got.append)
+    entrance.handle_scan(Scan("x", datetime.now(UTC)))
+    unsubscribe()
+    entrance.handle_scan(Scan("y", datetime.now(UTC)))
+    assert len(got) == 1
+
+
+def test_the_visitor_desk_is_not_available_yet() -> None:
+    desk = VisitorDesk(printer=None)
+    unsubscribe = desk.subscribe(lambda r: None)
+    request = VisitorRequest(name="Visitor", id_number="110101199003077777", host="Reception")
+    ticket = VisitorTicket("r1", datetime.now(UTC))
+    for call in (lambda: desk.register(request), lambda: desk.await_approval(ticket, 1.0),
+                 lambda: desk.print_slip(ticket)):
+        with pytest.raises(ServiceUnavailable, match="visitor desk: .*not available"):
+            call()
+    unsubscribe()
+    assert "110101199003077777" not in repr(request)  # an ID number never reaches a log line
