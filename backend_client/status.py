@@ -2,7 +2,9 @@
 
 The sync worker (and `kiosk sync --once`) keep it in `data_dir/sync-status.json`, replaced
 atomically, so the screen, `kiosk diag` and a technician's `cat` all see the same thing even
-when the kiosk process is not running. `read(data_dir)` is the one call for readers.
+when the kiosk process is not running. `read(data_dir)` is the one call for readers. This
+module knows nothing of the kiosk's database: whoever writes or reads a backlog figure
+counted it themselves and passes it in.
 
 States:
   never           no sync attempted yet
@@ -16,9 +18,7 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import threading
-from contextlib import closing
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,7 +41,7 @@ class SyncStatus:
     last_error_kind: str | None = None
     consecutive_failures: int = 0
     next_retry_at: str | None = None
-    backlog: int = 0  # access events not yet acknowledged by central, as last counted
+    backlog: int = 0  # access events central has not acknowledged, as the caller last counted
     members_as_of: str | None = None
     clock_skew_s: float | None = None
 
@@ -133,22 +133,10 @@ def _write(path: Path, status: SyncStatus) -> None:
         pass  # status is advisory: a full disk must not stop syncing
 
 
-def live_backlog(data_dir: Path) -> int | None:
-    """Count unsent access events straight from the kiosk database (read-only), if there is one."""
-    db = Path(data_dir) / "kiosk.db"
-    if not db.exists():
-        return None
-    try:
-        with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=2)) as conn:
-            row = conn.execute("SELECT count(*) FROM access_events WHERE synced_at IS NULL").fetchone()
-    except sqlite3.Error:
-        return None
-    return int(row[0])
-
-
-def read(data_dir: Path | str) -> dict[str, Any]:
-    """The sync status for the UI and `kiosk diag`: the status file, plus the live backlog and
-    whether a token is present. Works whether or not the kiosk is running."""
+def read(data_dir: Path | str, *, backlog: int | None = None) -> dict[str, Any]:
+    """The sync status for the UI and `kiosk diag`: the status file, plus whether a token is
+    present. Works whether or not the kiosk is running. `backlog`, when the caller could count
+    it just now (kiosk.store's Tx.backlog), replaces the file's last recorded figure."""
     data_dir = Path(data_dir)
     status = _load(data_dir / STATUS_FILE) or SyncStatus()
     enrolled = TokenStore(data_dir).load() is not None
@@ -156,9 +144,8 @@ def read(data_dir: Path | str) -> dict[str, Any]:
         status = replace(status, state="not_enrolled")
     out = asdict(status)
     out["enrolled"] = enrolled
-    live = live_backlog(data_dir)
-    if live is not None:
-        out["backlog"] = live
+    if backlog is not None:
+        out["backlog"] = backlog
     return out
 
 

@@ -56,10 +56,7 @@ def apply_config_rule(store: Store, cfg: Config) -> None:
         if rule is not None:
             tx.put_facility_rule(rule, "config")
         else:
-            current = tx.conn.exec_driver_sql(
-                "SELECT source FROM facility_rules WHERE facility = ?", (cfg.kiosk.facility,)
-            ).scalar()
-            if current == "config":
+            if tx.facility_rule_source(cfg.kiosk.facility) == "config":
                 tx.delete_facility_rule(cfg.kiosk.facility)
 
 

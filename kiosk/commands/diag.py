@@ -19,6 +19,8 @@ from typing import Any
 import devices
 from backend_client import status as sync_status
 from kiosk import __version__, config
+from kiosk.store import Store, StoreError
+from kiosk.store.database import DB_FILENAME
 
 _OPENERS = {
     "card_reader": devices.open_card_reader,
@@ -85,6 +87,24 @@ def storage_report(data_dir: Path) -> dict[str, Any]:
     }
 
 
+def live_backlog(data_dir: Path) -> int | None:
+    """The backlog counted now from the store, or None (then the status file's last figure
+    stands): no database yet (opening one would create it), or it cannot be opened or read."""
+    if not (data_dir / DB_FILENAME).exists():
+        return None
+    try:
+        store = Store.open(data_dir)
+    except StoreError:
+        return None
+    try:
+        with store.read() as tx:
+            return tx.backlog()
+    except StoreError:
+        return None
+    finally:
+        store.close()
+
+
 def collect(cfg: config.Config) -> dict[str, Any]:
     d = cfg.devices
     urls = {"card_reader": d.card_reader, "relay": d.relay, "printer": d.printer,
@@ -100,7 +120,7 @@ def collect(cfg: config.Config) -> dict[str, Any]:
         "devices": [asdict(probe_device(n, u)) for n, u in urls.items()],
         "storage": storage_report(cfg.data_path),
         "central": {"url": cfg.central.url},
-        "sync": sync_status.read(cfg.data_path),
+        "sync": sync_status.read(cfg.data_path, backlog=live_backlog(cfg.data_path)),
     }
 
 

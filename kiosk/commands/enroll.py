@@ -16,7 +16,7 @@ from backend_client.status import STATUS_FILE
 from backend_client.token_store import TokenStore
 from kiosk import __version__, config
 from kiosk.store import Store, StoreError
-from kiosk.sync import client, store_ops
+from kiosk.sync import client
 
 _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 -]{0,31}")
 
@@ -61,7 +61,7 @@ def main(args: argparse.Namespace) -> int:
         if previous != url:
             # Another central (or the first one): its cursors mean nothing here. Start over.
             with store.write() as tx:
-                store_ops.forget_cursors(tx.conn)
+                tx.forget_sync_cursors()
         (data_dir / STATUS_FILE).unlink(missing_ok=True)  # "not authorised" is over
     except (OSError, StoreError) as exc:
         print(f"kiosk enroll: enrolled, but could not store the token: {exc}", file=sys.stderr)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from .errors import StoreError
 from .events import Event, PulseState
 from .lockers import Locker
-from .members import ImportResult
+from .members import ImportResult, PageResult
 from .store import Store, Tx
+from .visitors import QueuedVisit, VisitorRequest, VisitState
 
-__all__ = ["Event", "ImportResult", "Locker", "PulseState", "Store", "StoreError", "Tx"]
+__all__ = ["Event", "ImportResult", "Locker", "PageResult", "PulseState", "QueuedVisit", "Store",
+           "StoreError", "Tx", "VisitState", "VisitorRequest"]

@@ -15,6 +15,7 @@ from enum import StrEnum
 
 from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
 
+from . import bulk
 from .tables import AccessEvent
 
 _t = AccessEvent.__table__
@@ -133,7 +134,8 @@ def by_uuid(conn: Connection, uuid: str) -> Event | None:
 
 
 def outbox(conn: Connection, limit: int = 500) -> list[Event]:
-    """Events central has not acknowledged yet, oldest first (never pending ones)."""
+    """The next events to send, oldest first: unacknowledged ones whose pulse has settled
+    (a pending row's outcome is not known yet, so it waits)."""
     rows = conn.execute(
         select(_t).where(_t.c.synced_at.is_(None), _t.c.pulse_state != PulseState.PENDING.value)
         .order_by(_t.c.id).limit(limit)
@@ -141,11 +143,37 @@ def outbox(conn: Connection, limit: int = 500) -> list[Event]:
     return [_row(r) for r in rows]
 
 
+_BACKLOG = select(func.count()).select_from(_t).where(_t.c.synced_at.is_(None))
+
+
+def backlog(conn: Connection) -> int:
+    """The sync backlog: every access event central has not acknowledged, pending ones included.
+
+    A pending row (pulse in flight, or its process died before the pulse was settled) is not
+    sent yet, but central does not have it either: leaving it out would report "all sent"
+    while an event is still only here. This is the one figure for the status file, `kiosk
+    diag` and the heartbeat's outbox depth.
+    """
+    return int(conn.execute(_BACKLOG).scalar_one())
+
+
 def mark_synced(conn: Connection, uuids: Sequence[str], at: datetime) -> int:
     n = 0
-    for i in range(0, len(uuids), 500):
+    for chunk in bulk.chunks(uuids):
         n += conn.execute(
-            update(_t).where(_t.c.uuid.in_(uuids[i : i + 500]), _t.c.synced_at.is_(None))
-            .values(synced_at=at)
+            update(_t).where(_t.c.uuid.in_(chunk), _t.c.synced_at.is_(None)).values(synced_at=at)
         ).rowcount
     return n
+
+
+def unsent_visits_used(conn: Connection, member_nos: Sequence[str]) -> dict[str, int]:
+    """Visits each member used here that central has not acknowledged yet."""
+    used: dict[str, int] = {}
+    for chunk in bulk.chunks(member_nos):
+        rows = conn.execute(
+            select(_t.c.member_no, func.count())
+            .where(_t.c.synced_at.is_(None), _t.c.consumed_visit.is_(True), _t.c.member_no.in_(chunk))
+            .group_by(_t.c.member_no)
+        ).all()
+        used.update({no: int(n) for no, n in rows})
+    return used

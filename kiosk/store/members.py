@@ -1,4 +1,5 @@
-"""Members, their cards, entitlements and freezes: lookup by card UID and import (upsert).
+"""Members, their cards, entitlements and freezes: lookup by card UID, and the one writer of
+the members table (the CSV import and central's members feed share its upsert path).
 
 Lookup is the entrance's hot path: one indexed join by card UID, then the member's few
 entitlements and freezes, all by primary or indexed key.
@@ -6,17 +7,21 @@ entitlements and freezes, all by primary or indexed key.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+import logging
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, delete, insert, select
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from backend_client import wire
 from kiosk.domain.model import Entitlement, Freeze, Member, MemberStatus
 from lobby_core.masking import mask_uid
-from lobby_core.members_csv import MemberRecord, RowError
+from lobby_core.members_csv import MAX_NAME, STATUSES, MemberRecord, RowError, normalise_uid
 
+from . import bulk, events, sync_state
 from .names import NameCipher
 from .tables import Card
 from .tables import Entitlement as EntitlementRow
@@ -27,8 +32,8 @@ _m = MemberRow.__table__
 _c = Card.__table__
 _e = EntitlementRow.__table__
 _f = FreezeRow.__table__
-CHUNK = 500  # well under SQLite's bound-parameter limit
 IMPORT_SLICE = 20_000
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,11 +41,6 @@ class ImportResult:
     created: int
     updated: int
     errors: tuple[RowError, ...]  # rows refused by the store (e.g. a card owned by another member)
-
-
-def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
-    for i in range(0, len(items), CHUNK):
-        yield items[i : i + CHUNK]
 
 
 # The hot path's statements are built once: building a select per call costs ~0.1 ms of
@@ -106,7 +106,7 @@ def refund_visit(conn: Connection, member_no: str) -> None:
 
 def _owners(conn: Connection, uids: Sequence[str]) -> dict[str, str]:
     owners: dict[str, str] = {}
-    for chunk in _chunks(uids):
+    for chunk in bulk.chunks(uids):
         owners.update(conn.execute(select(_c.c.uid, _c.c.member_no).where(_c.c.uid.in_(chunk))).all())
     return owners
 
@@ -147,6 +147,51 @@ def encrypt_names(cipher: NameCipher, records: Sequence[MemberRecord]) -> dict[s
     return {r.member_no: cipher.encrypt(r.member_no, r.name) for r in records}
 
 
+# The members table's one write path, used by the CSV import and central's feed alike. Plain
+# driver SQL with parameter rows: SQLAlchemy's per-row processing was most of the time of a
+# 100,000-member full copy. Values go in as the columns' own types store them (see bulk).
+_UPSERT = ("INSERT INTO members (member_no, name_enc, status, visits_remaining, updated_at) "
+           "VALUES (?, ?, ?, ?, ?) ON CONFLICT (member_no) DO UPDATE SET "
+           "name_enc = excluded.name_enc, status = excluded.status, "
+           "visits_remaining = excluded.visits_remaining, updated_at = excluded.updated_at")
+_INSERT_CARDS = "INSERT INTO cards (uid, member_no) VALUES (?, ?)"
+_INSERT_ENTS = ("INSERT INTO entitlements (member_no, facility, valid_from, valid_until) "
+                "VALUES (?, ?, ?, ?)")
+_STAMP = bulk.stored_form(_m.c.updated_at)
+_DAY = bulk.stored_form(_e.c.valid_from)
+
+
+def _write(conn: Connection, records: Sequence[MemberRecord], name_enc: Callable[[MemberRecord], bytes],
+           updated_at: datetime) -> None:
+    """Upsert each member; its cards and entitlements become exactly the record's."""
+    stamp = _STAMP(updated_at)
+    # In slices, so a million-member file never holds all its parameter rows at once.
+    for part in bulk.chunks(records, IMPORT_SLICE):
+        conn.exec_driver_sql(_UPSERT, [(r.member_no, name_enc(r), r.status, r.visits_remaining, stamp)
+                                       for r in part])
+        for chunk in bulk.chunks([r.member_no for r in part]):
+            where = f"member_no IN ({bulk.marks(len(chunk))})"
+            conn.exec_driver_sql(f"DELETE FROM cards WHERE {where}", tuple(chunk))
+            conn.exec_driver_sql(f"DELETE FROM entitlements WHERE {where}", tuple(chunk))
+    # Cards after every member's old cards are gone: a card may move between two members
+    # that sit in different slices.
+    for part in bulk.chunks(records, IMPORT_SLICE):
+        cards = [(u, r.member_no) for r in part for u in r.card_uids]
+        # A card moving from a member written in another slice, transaction or (for central's
+        # feed, which is the authority) from a member not written at all.
+        for chunk in bulk.chunks([u for u, _ in cards]):
+            conn.exec_driver_sql(f"DELETE FROM cards WHERE uid IN ({bulk.marks(len(chunk))})",
+                                 tuple(chunk))
+        if cards:
+            conn.exec_driver_sql(_INSERT_CARDS, cards)
+        ents: list[tuple[str, str, str, str]] = []
+        for r in part:
+            a, b = _DAY(r.valid_from), _DAY(r.valid_until)
+            ents.extend((r.member_no, f, a, b) for f in r.facilities)
+        if ents:
+            conn.exec_driver_sql(_INSERT_ENTS, ents)
+
+
 def import_records(
     conn: Connection, cipher: NameCipher, records: Sequence[MemberRecord], now: datetime, *,
     names: dict[str, bytes] | None = None, elsewhere_in_file: frozenset[str] = frozenset(),
@@ -160,41 +205,106 @@ def import_records(
     accepted, errors = refuse_card_clashes(conn, records, elsewhere_in_file)
     nos = [r.member_no for r in accepted]
     existing: set[str] = set()
-    for chunk in _chunks(nos):
+    for chunk in bulk.chunks(nos):
         existing.update(conn.execute(select(_m.c.member_no).where(_m.c.member_no.in_(chunk))).scalars())
-    stmt = sqlite_insert(_m)
-    upsert = stmt.on_conflict_do_update(
-        index_elements=[_m.c.member_no],
-        set_={c: stmt.excluded[c] for c in ("name_enc", "status", "visits_remaining", "updated_at")},
-    )
-    # In slices, so a million-member file never holds all its parameter rows at once.
-    for i in range(0, len(accepted), IMPORT_SLICE):
-        part = accepted[i : i + IMPORT_SLICE]
-        conn.execute(upsert, [
-            {"member_no": r.member_no,
-             "name_enc": names[r.member_no] if names else cipher.encrypt(r.member_no, r.name),
-             "status": r.status, "visits_remaining": r.visits_remaining, "updated_at": now}
-            for r in part
-        ])
-        for chunk in _chunks([r.member_no for r in part]):
-            conn.execute(delete(_c).where(_c.c.member_no.in_(chunk)))
-            conn.execute(delete(_e).where(_e.c.member_no.in_(chunk)))
-    # Cards after every member's old cards are gone: a card may move between two members
-    # that sit in different slices.
-    for i in range(0, len(accepted), IMPORT_SLICE):
-        part = accepted[i : i + IMPORT_SLICE]
-        cards = [{"uid": u, "member_no": r.member_no} for r in part for u in r.card_uids]
-        # A card moving from a member written in another slice (or transaction) of this file.
-        for chunk in _chunks([c["uid"] for c in cards]):
-            conn.execute(delete(_c).where(_c.c.uid.in_(chunk)))
-        if cards:
-            conn.execute(insert(_c), cards)
-        ents = [{"member_no": r.member_no, "facility": f, "valid_from": r.valid_from,
-                 "valid_until": r.valid_until} for r in part for f in r.facilities]
-        if ents:
-            conn.execute(insert(_e), ents)
+    if names is None:
+        names = encrypt_names(cipher, accepted)
+    _write(conn, accepted, lambda r: names[r.member_no], now)
     errors.sort(key=lambda e: e.line)
     return ImportResult(len(accepted) - len(existing), len(existing), tuple(errors))
+
+
+# -- central's members feed ---------------------------------------------------------------------
+# The members CSV contract's rules (lobby_core.members_csv), applied to what central sends: the
+# entrance must never see a record the CSV importer would have refused.
+_MEMBER_NO = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}")
+_FACILITY = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
+
+
+@dataclass(frozen=True, slots=True)
+class PageResult:
+    upserted: int
+    deleted: int
+    refused: tuple[str, ...]  # member numbers central sent in a shape the kiosk cannot use
+
+
+def feed_record(item: wire.MemberItem) -> MemberRecord | None:
+    """Central's member in the CSV contract's form, or None if the record is unusable."""
+    if not _MEMBER_NO.fullmatch(item.member_no) or item.status not in STATUSES:
+        return None
+    name = " ".join(unicodedata.normalize("NFC", item.name).split())
+    if len(name) > MAX_NAME or any(unicodedata.category(c)[0] == "C" for c in name):
+        return None
+    try:
+        uids = tuple(sorted({normalise_uid(u) for u in item.card_uids}))
+    except ValueError:
+        return None
+    facilities = tuple(sorted({f.strip().lower() for f in item.facilities if f.strip()}))
+    if not all(_FACILITY.fullmatch(f) for f in facilities) or item.valid_until < item.valid_from:
+        return None
+    return MemberRecord(0, item.member_no, name, uids, facilities, item.valid_from, item.valid_until,
+                        item.status, item.visits_remaining)
+
+
+def apply_feed_page(conn: Connection, cipher: NameCipher, page: wire.MembersPage,
+                    now: datetime) -> PageResult:
+    """Apply one page of central's members feed and move the cursor past it.
+
+    A page that starts a full copy (cursor 0, or central's `reset`) sets the resync mark; every
+    member written while it is set carries the mark in `updated_at`, and `finish_resync` drops
+    the members the copy did not contain.
+
+    Visit packages: central's count already has every event central acknowledged taken off.
+    The kiosk's own visits not yet acknowledged are taken off again here, so pulling members
+    never hands a member back a visit they already used here.
+    """
+    cursor = sync_state.members_cursor(conn)
+    mark = sync_state.resync_mark(conn)
+    if mark is None and (cursor == 0 or page.reset):
+        mark = now
+        sync_state.set_resync_mark(conn, mark)
+
+    live: list[MemberRecord] = []
+    gone: list[str] = []
+    refused: list[str] = []
+    for item in page.items:
+        record = None if item.deleted else feed_record(item)
+        if record is not None:
+            live.append(record)
+            continue
+        gone.append(item.member_no)
+        if not item.deleted:
+            # Fail closed: an old local copy of a member central now describes in a way we
+            # cannot use must not keep opening the gate. Logged by number only.
+            refused.append(item.member_no[:32])
+
+    used = events.unsent_visits_used(conn, [r.member_no for r in live if r.visits_remaining is not None])
+    if used:
+        live = [replace(r, visits_remaining=max(0, r.visits_remaining - used[r.member_no]))
+                if r.member_no in used and r.visits_remaining is not None else r for r in live]
+    _write(conn, live, lambda r: cipher.encrypt(r.member_no, r.name), mark or now)
+    deleted = 0
+    for chunk in bulk.chunks(gone):
+        deleted += conn.execute(delete(_m).where(_m.c.member_no.in_(chunk))).rowcount or 0
+    if page.next_cursor != cursor:
+        sync_state.set_members_cursor(conn, page.next_cursor)
+    if refused:
+        log.warning("sync: central sent %d member record(s) the kiosk cannot use (e.g. member "
+                    "%s); they are not admitted here until central corrects them",
+                    len(refused), refused[0])
+    return PageResult(len(live), deleted, tuple(refused))
+
+
+def finish_resync(conn: Connection) -> int:
+    """After the last page of a full copy: drop members the copy did not contain."""
+    mark = sync_state.resync_mark(conn)
+    if mark is None:
+        return 0
+    n = conn.execute(
+        delete(_m).where((_m.c.updated_at != mark) | _m.c.updated_at.is_(None))
+    ).rowcount or 0
+    sync_state.clear_resync_mark(conn)
+    return int(n)
 
 
 def set_freezes(conn: Connection, member_no: str, freezes: Iterable[Freeze]) -> None:

@@ -25,6 +25,10 @@ def put(conn: Connection, key: str, value: str) -> None:
     conn.execute(stmt.on_conflict_do_update(index_elements=[_t.c.key], set_={"value": value}))
 
 
+def delete(conn: Connection, *keys: str) -> None:
+    conn.execute(_t.delete().where(_t.c.key.in_(keys)))
+
+
 def members_as_of(conn: Connection) -> datetime | None:
     raw = get(conn, MEMBERS_AS_OF)
     return None if raw is None else datetime.fromisoformat(raw)

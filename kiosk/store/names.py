@@ -22,7 +22,8 @@ KEY_FILENAME = "member-names.key"
 _NONCE = 12
 
 
-def _load_or_create_key(path: Path) -> bytes:
+def load_or_create_key(path: Path, what: str = "member-name key") -> bytes:
+    """A 32-byte AES key from `path`, created (0600, atomically) if there is none yet."""
     try:
         key = path.read_bytes()
     except FileNotFoundError:
@@ -37,9 +38,9 @@ def _load_or_create_key(path: Path) -> bytes:
         os.replace(tmp, path)  # atomic: a crash never leaves a half-written key
         return key
     except OSError as exc:
-        raise StoreError(f"{path}: cannot read the member-name key: {exc.strerror}") from None
+        raise StoreError(f"{path}: cannot read the {what}: {exc.strerror}") from None
     if len(key) != 32:
-        raise StoreError(f"{path}: member-name key is {len(key)} bytes, expected 32")
+        raise StoreError(f"{path}: {what} is {len(key)} bytes, expected 32")
     return key
 
 
@@ -50,7 +51,7 @@ class NameCipher:
 
     @classmethod
     def in_dir(cls, data_dir: Path) -> NameCipher:
-        return cls(_load_or_create_key(data_dir / KEY_FILENAME))
+        return cls(load_or_create_key(data_dir / KEY_FILENAME))
 
     def encrypt(self, member_no: str, name: str) -> bytes:
         nonce = os.urandom(_NONCE)

@@ -35,6 +35,14 @@ def get(conn: Connection, facility: str) -> FacilityRule | None:
     return FacilityRule(facility=facility, hours=hours, closed_days=closed, capacity=capacity)
 
 
+_SOURCE = select(_t.c.source).where(_t.c.facility == bindparam("facility"))
+
+
+def source(conn: Connection, facility: str) -> str | None:
+    """Who set the facility's rule: "config", "central", or None when there is none."""
+    return conn.execute(_SOURCE, {"facility": facility}).scalar()
+
+
 def put(conn: Connection, rule: FacilityRule, source: str) -> None:
     values = {
         "facility": rule.facility,

@@ -13,20 +13,23 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from backend_client import wire
 from kiosk.domain.model import FacilityRule, Freeze, Member
 from lobby_core.members_csv import MemberRecord
 
-from . import events, lockers, members, meta, migrate, rules
+from . import events, lockers, members, meta, migrate, rules, sync_state, visitors
 from .database import DB_FILENAME, make_engine, reading, writing
 from .errors import StoreError
 from .events import Event, PulseState
 from .lockers import Locker
-from .members import ImportResult
+from .members import ImportResult, PageResult
 from .names import NameCipher
+from .visitors import IdNumberCipher, QueuedVisit, VisitorRequest, VisitState
 
 log = logging.getLogger(__name__)
 # Members per write transaction of a file import: a tap waits for one slice at most (~ms).
@@ -34,11 +37,16 @@ IMPORT_COMMIT_ROWS = 2_000
 
 
 class Tx:
-    """One open transaction; method names say what they read or write."""
+    """One open transaction; method names say what they read or write.
 
-    def __init__(self, conn: Connection, cipher: NameCipher) -> None:
+    `conn` is the store's own: code outside kiosk.store never runs SQL on it (tests may, to
+    plant a state no method makes).
+    """
+
+    def __init__(self, conn: Connection, cipher: NameCipher, id_cipher: IdNumberCipher) -> None:
         self.conn = conn
         self._cipher = cipher
+        self._id_cipher = id_cipher
 
     # members
     def member_by_uid(self, uid: str) -> Member | None:
@@ -75,6 +83,9 @@ class Tx:
     def facility_rule(self, facility: str) -> FacilityRule | None:
         return rules.get(self.conn, facility)
 
+    def facility_rule_source(self, facility: str) -> str | None:
+        return rules.source(self.conn, facility)
+
     def put_facility_rule(self, rule: FacilityRule, source: str) -> None:
         rules.put(self.conn, rule, source)
 
@@ -109,6 +120,60 @@ class Tx:
     def mark_synced(self, uuids: Sequence[str], at: datetime) -> int:
         return events.mark_synced(self.conn, uuids, at)
 
+    def backlog(self) -> int:
+        """Events central has not acknowledged, pending ones included (see events.backlog)."""
+        return events.backlog(self.conn)
+
+    # sync: central's members feed, cursors, keys and revocations
+    def apply_members_page(self, page: wire.MembersPage, now: datetime) -> PageResult:
+        return members.apply_feed_page(self.conn, self._cipher, page, now)
+
+    def finish_resync(self) -> int:
+        return members.finish_resync(self.conn)
+
+    def members_cursor(self) -> int:
+        return sync_state.members_cursor(self.conn)
+
+    def updates_cursor(self) -> int:
+        return sync_state.updates_cursor(self.conn)
+
+    def set_updates_cursor(self, cursor: int) -> None:
+        sync_state.set_updates_cursor(self.conn, cursor)
+
+    def forget_sync_cursors(self) -> None:
+        sync_state.forget_cursors(self.conn)
+
+    def put_pass_keys(self, keys: wire.Keys) -> None:
+        sync_state.put_pass_keys(self.conn, keys)
+
+    def pass_keys(self) -> dict[str, Any] | None:
+        return sync_state.pass_keys(self.conn)
+
+    def put_revocations(self, revs: wire.Revocations) -> None:
+        sync_state.put_revocations(self.conn, revs)
+
+    def add_revocation(self, rev: wire.RevocationUpdate) -> None:
+        sync_state.add_revocation(self.conn, rev)
+
+    def revocations(self) -> dict[str, list[int]]:
+        return sync_state.revocations(self.conn)
+
+    # visitor queue
+    def queue_visit(self, request: VisitorRequest, now: datetime) -> str:
+        return visitors.queue(self.conn, self._cipher, self._id_cipher, request, now)
+
+    def queued_visits(self, limit: int = 20) -> list[QueuedVisit]:
+        return visitors.queued(self.conn, self._cipher, self._id_cipher, limit)
+
+    def record_visit(self, visit: wire.Visit, now: datetime) -> None:
+        visitors.record(self.conn, visit, now)
+
+    def reject_visit(self, client_id: str, reason: str, now: datetime) -> None:
+        visitors.reject(self.conn, client_id, reason, now)
+
+    def visit_state(self, client_id: str) -> VisitState | None:
+        return visitors.state(self.conn, client_id)
+
     # lockers
     def configure_lockers(self, bank: Sequence[Locker]) -> list[str]:
         return lockers.configure(self.conn, bank)
@@ -127,10 +192,12 @@ class Tx:
 
 
 class Store:
-    def __init__(self, engine: Engine, cipher: NameCipher, path: Path) -> None:
+    def __init__(self, engine: Engine, cipher: NameCipher, path: Path,
+                 id_cipher: IdNumberCipher | None = None) -> None:
         self.engine = engine
         self.path = path
         self._cipher = cipher
+        self._id_cipher = id_cipher or IdNumberCipher.in_dir(path.parent)
 
     @classmethod
     def open(cls, data_dir: Path | str, *, revision: str = "head") -> Store:
@@ -145,13 +212,14 @@ class Store:
         try:
             migrate.upgrade(engine, path, revision)
             cipher = NameCipher.in_dir(data_dir)
+            id_cipher = IdNumberCipher.in_dir(data_dir)
         except (SQLAlchemyError, sqlite3.Error) as exc:
             engine.dispose()
             raise StoreError(f"{path}: cannot open the local database: {exc}") from None
         except BaseException:
             engine.dispose()
             raise
-        return cls(engine, cipher, path)
+        return cls(engine, cipher, path, id_cipher)
 
     def import_members(self, records: Sequence[MemberRecord], now: datetime,
                        slice_rows: int = IMPORT_COMMIT_ROWS) -> ImportResult:
@@ -199,7 +267,7 @@ class Store:
     def write(self) -> Iterator[Tx]:
         try:
             with writing(self.engine) as conn:
-                yield Tx(conn, self._cipher)
+                yield Tx(conn, self._cipher, self._id_cipher)
         except SQLAlchemyError as exc:
             raise StoreError(f"{self.path}: write failed: {exc}") from exc
 
@@ -207,7 +275,7 @@ class Store:
     def read(self) -> Iterator[Tx]:
         try:
             with reading(self.engine) as conn:
-                yield Tx(conn, self._cipher)
+                yield Tx(conn, self._cipher, self._id_cipher)
         except SQLAlchemyError as exc:
             raise StoreError(f"{self.path}: read failed: {exc}") from exc
 

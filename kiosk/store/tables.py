@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     ForeignKey,
@@ -122,3 +123,25 @@ class Meta(Base):
     __tablename__ = "meta"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class SyncVisit(Base):
+    """Revisions 0003 and 0004: a visitor registration on its way to central, then central's
+    decision on it. The personal data (request_enc, id_number_enc) is dropped as soon as
+    central has the visit."""
+
+    __tablename__ = "sync_visits"
+    client_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # AES-GCM (member-name key) of the registration's JSON without its ID number.
+    request_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # AES-GCM of the ID number alone, with its own key (kiosk.store.visitors). Revision 0004.
+    id_number_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    visit_id: Mapped[int | None] = mapped_column(Integer)
+    # queued (not sent) | pending | approved | denied | expired | revoked | rejected
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    deny_reason: Mapped[str | None] = mapped_column(String(200))
+    pass_id: Mapped[int | None] = mapped_column(BigInteger)
+    pass_text: Mapped[str | None] = mapped_column(Text)
+    pass_valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

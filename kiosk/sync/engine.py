@@ -30,9 +30,8 @@ from backend_client.api import CentralAPI
 from backend_client.status import StatusBook
 from kiosk import __version__
 from kiosk.store import Store
-from kiosk.store.names import NameCipher
 
-from . import outbox, store_ops
+from . import outbox
 
 log = logging.getLogger(__name__)
 LOCK_FILE = "sync.lock"
@@ -105,8 +104,6 @@ class SyncEngine:
         self.settings = settings or SyncSettings()
         self.device_health = device_health
         self.data_dir = store.path.parent
-        # The same key file the store uses: names arrive in clear and are kept encrypted.
-        self.cipher = NameCipher.in_dir(self.data_dir)
         self._started = time.monotonic()
 
     # -- the cycle -------------------------------------------------------------------------
@@ -129,7 +126,7 @@ class SyncEngine:
             raise
         report.seconds = time.monotonic() - t0
         with self.store.read() as tx:
-            backlog = store_ops.outbox_depth(tx.conn)
+            backlog = tx.backlog()
             as_of = tx.members_as_of()
         self.book.success(backlog=backlog, members_as_of=as_of, clock_skew_s=self.api.clock_skew_s)
         return report
@@ -150,7 +147,7 @@ class SyncEngine:
     def _note_backlog(self) -> None:
         try:
             with self.store.read() as tx:
-                self.book.set_backlog(store_ops.outbox_depth(tx.conn))
+                self.book.set_backlog(tx.backlog())
         except Exception:  # status only: never hide the real error behind this one
             log.debug("sync: could not count the outbox", exc_info=True)
 
@@ -191,7 +188,7 @@ class SyncEngine:
         written (central's time and ours overlap), but only applied after it, in order."""
         started = _now()
         with self.store.read() as tx:
-            cursor = store_ops.members_cursor(tx.conn)
+            cursor = tx.members_cursor()
         with ThreadPoolExecutor(1, thread_name_prefix="sync-fetch") as pool:
             pending = pool.submit(self.api.members_page, cursor, self.settings.page_size)
             while True:
@@ -205,9 +202,9 @@ class SyncEngine:
                 with self.store.write() as tx:
                     if page.reset or cursor == 0:
                         report.full_copy = True
-                    r = store_ops.apply_members_page(tx.conn, self.cipher, page, _now())
+                    r = tx.apply_members_page(page, _now())
                     if not page.has_more:
-                        report.members_deleted += store_ops.finish_resync(tx.conn)
+                        report.members_deleted += tx.finish_resync()
                         # The copy is complete as of when this pull started.
                         tx.set_members_as_of(started)
                 report.members_upserted += r.upserted
@@ -222,12 +219,12 @@ class SyncEngine:
         keys = self.api.keys()
         revs = self.api.revocations()
         with self.store.write() as tx:
-            store_ops.put_pass_keys(tx.conn, keys)
-            store_ops.put_revocations(tx.conn, revs)
+            tx.put_pass_keys(keys)
+            tx.put_revocations(revs)
 
     def poll_updates(self, wait_s: float, report: CycleReport | None = None) -> int:
         with self.store.read() as tx:
-            cursor = store_ops.updates_cursor(tx.conn)
+            cursor = tx.updates_cursor()
         page = self.api.updates(cursor, wait_s)
         self.apply_updates(page)
         if report is not None:
@@ -244,40 +241,39 @@ class SyncEngine:
                     except ValueError:
                         log.warning("sync: ignoring a malformed decision update (seq %d)", u.seq)
                         continue
-                    store_ops.record_visit(tx.conn, visit, now)
+                    tx.record_visit(visit, now)
                 elif u.kind == "revocation":
                     try:
                         rev = wire.RevocationUpdate.model_validate(u.payload)
                     except ValueError:
                         log.warning("sync: ignoring a malformed revocation update (seq %d)", u.seq)
                         continue
-                    store_ops.add_revocation(tx.conn, rev)
-            store_ops.set_updates_cursor(tx.conn, page.next_cursor)
+                    tx.add_revocation(rev)
+            tx.set_updates_cursor(page.next_cursor)
 
     # -- visits ----------------------------------------------------------------------------
     def push_visits(self, report: CycleReport) -> None:
         with self.store.read() as tx:
-            queued = store_ops.queued_visits(tx.conn, self.cipher)
-        for req in queued:
-            client_id = str(req.get("client_id"))
-            if req.pop("_undecryptable", False):
+            queued = tx.queued_visits()
+        for q in queued:
+            if q.request is None:
                 with self.store.write() as tx:
-                    store_ops.reject_visit(tx.conn, client_id, "registration unreadable", _now())
+                    tx.reject_visit(q.client_id, "registration unreadable", _now())
                 continue
             try:
-                visit = self.api.create_visit(req)
+                visit = self.api.create_visit(q.request.to_wire())
             except errors.CentralRejected as exc:
                 with self.store.write() as tx:
-                    store_ops.reject_visit(tx.conn, client_id, str(exc), _now())
+                    tx.reject_visit(q.client_id, str(exc), _now())
                 continue
             with self.store.write() as tx:
-                store_ops.record_visit(tx.conn, visit, _now())
+                tx.record_visit(visit, _now())
             report.visits_sent += 1
 
     # -- heartbeat -------------------------------------------------------------------------
     def heartbeat(self) -> None:
         with self.store.read() as tx:
-            depth = store_ops.outbox_depth(tx.conn)
+            depth = tx.backlog()
         devices: list[dict[str, str]] = []
         if self.device_health is not None:
             try:

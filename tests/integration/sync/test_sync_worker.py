@@ -11,7 +11,8 @@ from contextlib import contextmanager
 from backend_client import status
 from backend_client.token_store import TokenStore
 from central.services import kiosks, overdraw, visits
-from kiosk.sync import outbox, store_ops
+from kiosk.store import VisitorRequest
+from kiosk.sync import outbox
 from kiosk.sync.engine import SyncSettings
 from kiosk.sync.worker import SyncWorker
 from tests.fixtures.central import wait_until
@@ -142,14 +143,14 @@ def test_two_offline_kiosks_spend_the_last_visit_and_central_records_one_overdra
 def test_visitor_registration_reaches_central_and_the_decision_comes_back(make_kiosk, sync_central) -> None:
     rig: KioskRig = make_kiosk()
     with rig.store.write() as tx:
-        client_id = store_ops.queue_visit(tx.conn, rig.engine().cipher, {
-            "id_type": "cn_ric", "id_number": "11010519491231002X", "name": "王小二",
-            "mobile": "13800138000", "host": "3-1201", "purpose": "visit"}, _now())
+        client_id = tx.queue_visit(VisitorRequest(
+            id_type="cn_ric", id_number="11010519491231002X", name="王小二",
+            mobile="13800138000", host="3-1201", purpose="visit"), _now())
     raw = (rig.data_dir / "kiosk.db").read_bytes()
     assert b"11010519491231002X" not in raw  # queued encrypted
     rig.engine().cycle()
     with rig.store.read() as tx:
-        st = store_ops.visit_state(tx.conn, client_id)
+        st = tx.visit_state(client_id)
         blob = tx.conn.exec_driver_sql("SELECT request_enc FROM sync_visits").scalar()
     assert st is not None and st.status == "pending" and st.visit_id
     assert blob is None  # central has it: the kiosk forgot the ID number
@@ -157,7 +158,7 @@ def test_visitor_registration_reaches_central_and_the_decision_comes_back(make_k
     visits.approve_visit(sync_central.central, st.visit_id, None)
     rig.engine().poll_updates(5.0)
     with rig.store.read() as tx:
-        st = store_ops.visit_state(tx.conn, client_id)
+        st = tx.visit_state(client_id)
     assert st is not None and st.status == "approved" and st.pass_text and st.pass_id is not None
 
 
