@@ -3,9 +3,10 @@
 This is the seam for the visitor issue; every method raises ServiceUnavailable until then.
 What that issue fills in:
 
-- `register(request)`: post the visitor (name, ID number from the ID card reader, host,
-  purpose) to central through the sync worker's API and return a ticket; the ID number is
-  hashed before it leaves the kiosk and never logged;
+- `register(request)`: queue the visitor (kiosk.store.VisitorRequest: ID from the ID card
+  reader or typed, name, mobile, host, purpose, party size) for central and return a ticket;
+  the store keeps the ID number encrypted under its own key until central has it, and it is
+  never logged;
 - `await_approval(ticket, timeout_s)`: wait (on the caller's thread, typically a UI worker,
   never the UI thread) for reception's decision, which arrives on the sync long-poll thread;
 - `print_slip(ticket)`: print the approved visitor's slip (a one-day QR pass for the
@@ -19,24 +20,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from devices import Printer
+from kiosk.store import VisitorRequest
 
 from .errors import ServiceUnavailable
 from .listeners import Listeners, Unsubscribe
 
 log = logging.getLogger(__name__)
 NOT_YET = "visitor registration is not available on this kiosk yet"
-
-
-@dataclass(frozen=True, slots=True)
-class VisitorRequest:
-    name: str
-    id_number: str = field(repr=False)  # from the ID card reader or typed; never logged
-    host: str = ""
-    purpose: str = ""
 
 
 @dataclass(frozen=True, slots=True)

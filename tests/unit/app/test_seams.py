@@ -74,7 +74,8 @@ def test_unsubscribe_stops_results(entrance: PassEntrance) -> None:
 def test_the_visitor_desk_is_not_available_yet() -> None:
     desk = VisitorDesk(printer=None)
     unsubscribe = desk.subscribe(lambda r: None)
-    request = VisitorRequest(name="Visitor", id_number="110101199003077777", host="Reception")
+    request = VisitorRequest(id_type="cn_ric", id_number="110101199003077777", name="Visitor",
+                             mobile="13800138000", host="Reception", purpose="meeting")
     ticket = VisitorTicket("r1", datetime.now(UTC))
     for call in (lambda: desk.register(request), lambda: desk.await_approval(ticket, 1.0),
                  lambda: desk.print_slip(ticket)):
