@@ -266,7 +266,7 @@ def open_device(url: DeviceURL) -> SimIdReader:
     name = url.get_str("name", "default") or ""
     if not name.strip() or not name.isprintable() or len(name) > 64:
         raise DeviceConfigError(f"{url.raw}: parameter name= must be printable text of 1..64 characters")
-    fault = Fault.parse(url.get_str("fail"), url.raw, ("absent", "timeout"), "ID reader")
+    fault = Fault.parse(url.get_str("fail"), url.raw, ("absent", "timeout"), "sim ID reader")
     control = url.get_str("control")
     if control is not None:
         try:
