@@ -137,6 +137,7 @@ class SerialIdReader(BaseIdReader):
             port = open_port(self.path, baudrate=self.baudrate, timeout=0, write_timeout=1.0,
                              what="ID reader")
         except DeviceError as exc:
+            log.debug("%s: cannot open the port: %s", self.where, exc)
             gone = getattr(exc.__cause__, "errno", None) == errno.ENOENT and self._ever_open
             self._set_health(Health.down(UNPLUGGED if gone else str(exc)))
             return False

@@ -12,7 +12,7 @@ import pytest
 
 import devices
 from devices.idcard.core import BAD_FRAMES, SILENT, UNPLUGGED
-from devices.idcard.serial_reader import ABSENT_POLLS
+from devices.idcard.serial_reader import ABSENT_POLLS, CLEAN_TO_OK, SILENT_AFTER
 from tests.fixtures.sam_module import OTHER_RESIDENT, RESIDENT, CardText, SamRig
 from tests.fixtures.scanner import wait_until
 from tests.fixtures.serial_pty import SocatPair
@@ -240,3 +240,80 @@ def test_logs_never_hold_the_number_or_the_full_name(sam_rig: SamRig, caplog) ->
     assert "read IdCard(cn_ric, 110***********002X, 张*明" in text
     assert RESIDENT.number not in text and RESIDENT.name not in text
     assert RESIDENT.number[:6] + RESIDENT.number[6:14] not in text
+
+
+class HealthSteps(logging.Handler):
+    """Each health change the reader logs, with the module's request count at that moment:
+    the reader sends its next request only after logging, so the count is exact."""
+
+    def __init__(self, rig: SamRig) -> None:
+        super().__init__(logging.INFO)
+        self.rig = rig
+        self.steps: list[tuple[int, str]] = []
+        self._lock = threading.Lock()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        for state in ("ok", "degraded", "down"):
+            if f": {state}" in message and message.startswith("ID reader "):
+                with self._lock:
+                    self.steps.append((len(self.rig.module.requests), message.split(": ", 1)[1]))
+
+    def since(self, request: int) -> list[tuple[int, str]]:
+        with self._lock:
+            return [s for s in self.steps if s[0] >= request]
+
+
+@pytest.fixture
+def steps(sam_rig: SamRig) -> Iterator[HealthSteps]:
+    logger = logging.getLogger("devices.idcard")
+    handler, level = HealthSteps(sam_rig), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    yield handler
+    logger.removeHandler(handler)
+    logger.setLevel(level)
+
+
+def _spent(rig: SamRig, count: int) -> list[int]:
+    """Request numbers whose answers the injected faults spoiled, once all are spent."""
+    module = rig.module
+    module.wait_for(lambda: len(module.faulted) >= count, 5, "the injected faults")
+    return [n for n, _ in module.faulted]
+
+
+def test_bad_frames_degrade_until_enough_clean_answers(sam_rig: SamRig, reader, steps) -> None:
+    sam_rig.module.inject("garbage")
+    [spoiled] = _spent(sam_rig, 1)
+    sam_rig.wait_polls(CLEAN_TO_OK + 2)
+    assert steps.since(spoiled) == [(spoiled, f"degraded: {BAD_FRAMES}"),
+                                    (spoiled + CLEAN_TO_OK, f"ok: watching {sam_rig.port}")]
+
+
+def test_one_corrupt_answer_degrades_without_going_down(sam_rig: SamRig, reader, steps) -> None:
+    sam_rig.module.inject("corrupt")
+    [spoiled] = _spent(sam_rig, 1)
+    sam_rig.wait_polls(2)
+    assert steps.since(spoiled)[0] == (spoiled, f"degraded: {BAD_FRAMES}")
+
+
+def test_one_missed_answer_is_not_silence_but_two_are(sam_rig: SamRig, reader, steps) -> None:
+    assert SILENT_AFTER == 2
+    sam_rig.module.inject("silent")
+    [first] = _spent(sam_rig, 1)
+    sam_rig.wait_polls(3)
+    assert steps.since(first) == []
+    sam_rig.module.inject("silent", "silent")
+    _, second, third = _spent(sam_rig, 3)
+    sam_rig.wait_polls(2)
+    assert steps.since(second) == [(third, f"down: {SILENT}"), (third + 1, f"ok: watching {sam_rig.port}")]
+
+
+def test_an_unplugged_reader_stays_unplugged_while_reopening_fails(sam_rig: SamRig, reader, caplog) -> None:
+    r, _ = reader
+    caplog.set_level(logging.DEBUG, logger="devices.idcard")
+    sam_rig.unplug()
+    wait_until(lambda: sum("cannot open the port" in rec.getMessage() for rec in caplog.records) >= 2)
+    assert str(r.health()) == f"down: {UNPLUGGED}"
+    sam_rig.plug()
+    wait_until(lambda: r.health().is_ok, timeout=10)
