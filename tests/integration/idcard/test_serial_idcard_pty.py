@@ -12,7 +12,7 @@ import pytest
 
 import devices
 from devices.idcard.core import BAD_FRAMES, SILENT, UNPLUGGED
-from devices.idcard.serial_reader import ABSENT_POLLS, CLEAN_TO_OK, SILENT_AFTER
+from devices.idcard.serial_reader import ABSENT_POLLS, CLEAN_TO_OK, SILENT_AFTER, SerialIdReader
 from tests.fixtures.sam_module import OTHER_RESIDENT, RESIDENT, CardText, SamRig
 from tests.fixtures.scanner import wait_until
 from tests.fixtures.serial_pty import SocatPair
@@ -317,3 +317,35 @@ def test_an_unplugged_reader_stays_unplugged_while_reopening_fails(sam_rig: SamR
     assert str(r.health()) == f"down: {UNPLUGGED}"
     sam_rig.plug()
     wait_until(lambda: r.health().is_ok, timeout=10)
+
+
+def test_a_dead_polling_thread_is_restarted_by_health(sam_rig: SamRig) -> None:
+    r = devices.open_id_reader(f"idcard-serial://{sam_rig.port}?{FAST}")
+    assert isinstance(r, SerialIdReader)
+    got: list[str] = []
+
+    def on_card(card: devices.IdCard) -> None:
+        got.append(card.id_number)
+        if len(got) == 1:
+            raise SystemExit  # a BaseException: the only kind that gets past the loop's guard
+
+    previous_hook = threading.excepthook
+    threading.excepthook = lambda args: None  # keep the expected thread death out of the output
+    try:
+        r.start(on_card)
+        wait_until(lambda: r.health().is_ok)
+        sam_rig.module.lay(RESIDENT)
+        wait_until(lambda: r._thread is not None and not r._thread.is_alive())
+    finally:
+        threading.excepthook = previous_hook
+    try:
+        assert str(r.health()) == "down: ID reader loop stopped unexpectedly; restarted"
+        wait_until(lambda: r.health().is_ok)
+        sam_rig.wait_polls(3)
+        assert got == [RESIDENT.number]  # the same presentation is not read again
+        sam_rig.module.lay(None)
+        sam_rig.wait_polls(ABSENT_POLLS + 1)
+        sam_rig.module.lay(OTHER_RESIDENT)
+        wait_until(lambda: got == [RESIDENT.number, OTHER_RESIDENT.number])
+    finally:
+        r.stop()
