@@ -1,4 +1,4 @@
-"""The device layer: open a card reader, relay, printer or scanner from a URL.
+"""The device layer: open a card reader, relay, printer, scanner or ID card reader from a URL.
 
 The URL scheme picks the driver (like pyserial's serial_for_url). Nothing above this
 package imports pyscard, pyserial, pymodbus or python-escpos; drivers translate their
@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from .base import CardReader, Device, Printer, Relay, Scanner
+from .base import CardReader, Device, IdReader, Printer, Relay, Scanner
 from .errors import (
     DeviceConfigError,
     DeviceError,
@@ -22,15 +22,16 @@ from .errors import (
     RelayStateUnknown,
     SlipError,
 )
-from .events import Scan, Slip, Tap
+from .events import IdCard, IdType, Scan, Slip, Tap
 from .health import Health, State
 from .url import DeviceURL, parse
 
 __all__ = [
     "CardReader", "Device", "DeviceConfigError", "DeviceError", "DeviceNotFound",
     "DeviceProtocolError", "DeviceTimeout", "DeviceURL", "DeviceUnplugged", "Health",
+    "IdCard", "IdReader", "IdType",
     "PaperOut", "Printer", "Relay", "RelayStateUnknown", "Scan", "Scanner", "Slip", "SlipError",
-    "State", "Tap", "open_card_reader",
+    "State", "Tap", "open_card_reader", "open_id_reader",
     "open_printer", "open_relay", "open_scanner", "schemes",
 ]
 
@@ -58,6 +59,11 @@ _DRIVERS: dict[str, dict[str, str]] = {
         "serial": "devices.scanner.serial_scanner",
         "sim": "devices.scanner.sim",
         "none": "devices.scanner.none",
+    },
+    "id_reader": {
+        "idcard-serial": "devices.idcard.serial_reader",
+        "sim": "devices.idcard.sim",
+        "none": "devices.idcard.none",
     },
 }
 
@@ -92,3 +98,7 @@ def open_printer(url: str) -> Printer:
 
 def open_scanner(url: str) -> Scanner:
     return _open("scanner", url)
+
+
+def open_id_reader(url: str) -> IdReader:
+    return _open("id_reader", url)

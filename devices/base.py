@@ -5,7 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 
-from .events import Scan, Slip, Tap
+from .events import IdCard, Scan, Slip, Tap
 from .health import Health
 
 
@@ -58,6 +58,18 @@ class Printer(Device):
 class Scanner(Device):
     @abstractmethod
     def start(self, on_scan: Callable[[Scan], None]) -> None: ...
+
+    @abstractmethod
+    def stop(self) -> None: ...
+
+    def close(self) -> None:
+        self.stop()
+
+
+class IdReader(Device):
+    @abstractmethod
+    def start(self, on_card: Callable[[IdCard], None]) -> None:
+        """Poll for ID cards in a background thread; on_card runs once per presentation."""
 
     @abstractmethod
     def stop(self) -> None: ...

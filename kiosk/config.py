@@ -100,6 +100,14 @@ def _device(kind: str) -> Check:
     return check
 
 
+def _id_reader(v: Any) -> str:
+    """The scheme as for every device key, and the parameters too: opening an ID reader does
+    no I/O (the port is opened by start()), so a typo stops start-up instead of the reader."""
+    _device("id_reader")(v)
+    devices.open_id_reader(v)
+    return v
+
+
 def central_url_problem(v: str) -> str | None:
     """Why `v` is no URL for central, or None. Plain http is for this machine only: the
     token, member names and card UIDs must not cross a network in clear."""
@@ -235,6 +243,7 @@ class DevicesSection:
     relay: str = opt(_device("relay"), "sim://", "modbus-rtu://PORT?unit=1 | lcus://PORT | sim://")
     printer: str = opt(_device("printer"), "none", "escpos-serial/usb/net/file:// | sim:// | none")
     qr_scanner: str = opt(_device("scanner"), "none", "serial://PORT | sim:// | none")
+    id_reader: str = opt(_id_reader, "none", "idcard-serial://PORT?baudrate=115200 | sim:// | none")
 
 
 @dataclass(frozen=True)

@@ -162,3 +162,40 @@ def test_readme_example_is_a_valid_config_naming_every_key(tmp_path: Path) -> No
                                  "https://central.example", "https://192.0.2.10:8443/"])
 def test_central_urls_accepted(url: str) -> None:
     assert config.from_dict({"central": {"url": url}}).central.url == url.rstrip("/")
+
+
+def test_id_reader_defaults_to_none() -> None:
+    assert config.from_dict({}).devices.id_reader == "none"
+
+
+@pytest.mark.parametrize("url", ["idcard-serial:///dev/ttyUSB1?baudrate=115200", "idcard-serial:///dev/ttyUSB1",
+                                 "sim://", "sim://?name=desk&fail=timeout", "none"])
+def test_id_reader_accepted(url: str) -> None:
+    assert config.from_dict({"devices": {"id_reader": url}}).devices.id_reader == url
+
+
+@pytest.mark.parametrize(
+    ("value", "must_mention"),
+    [
+        ("serial:///dev/ttyUSB1", ["id_reader", "serial", "idcard-serial"]),
+        ("pcsc://", ["id_reader", "pcsc"]),
+        ("/dev/ttyUSB1", ["id_reader", "not a device URL"]),
+        ("", ["id_reader", "empty"]),
+        (115200, ["id_reader", "string"]),
+        ("idcard-serial:///dev/ttyUSB1?baudrate=fast", ["id_reader", "baudrate"]),
+        ("idcard-serial:///dev/ttyUSB1?baudrate=115201", ["id_reader", "not a standard rate"]),
+        ("idcard-serial://dev/ttyUSB1", ["id_reader", "three slashes"]),
+        ("idcard-serial:///dev/ttyUSB1?parity=E", ["id_reader", "parity"]),
+        ("sim://?fail=explode", ["id_reader", "not a sim ID reader fault"]),
+    ],
+)
+def test_bad_id_reader_is_refused_naming_the_key(tmp_path: Path, value: object,
+                                                 must_mention: list[str]) -> None:
+    toml_value = f'"{value}"' if isinstance(value, str) else str(value)
+    path = write(tmp_path, f"[devices]\nid_reader = {toml_value}\n")
+    with pytest.raises(ConfigError) as info:
+        config.load(str(path))
+    message = str(info.value)
+    assert str(path) in message and "[devices]" in message
+    for needle in must_mention:
+        assert needle in message

@@ -130,3 +130,13 @@ def test_sim_fault_rejects(spec: str) -> None:
     from devices.sim_faults import Fault
     with pytest.raises(devices.DeviceConfigError, match="not a relay fault"):
         Fault.parse(spec, "sim://", ("absent",), "relay")
+
+
+def test_id_reader_schemes_are_registered() -> None:
+    assert set(devices.schemes("id_reader")) == {"idcard-serial", "sim", "none"}
+
+
+@pytest.mark.parametrize("url", ["pcsc://", "serial:///dev/ttyUSB1", "modbus-rtu:///dev/x"])
+def test_unknown_id_reader_scheme(url: str) -> None:
+    with pytest.raises(devices.DeviceConfigError, match="unknown id reader scheme"):
+        devices.open_id_reader(url)
