@@ -105,6 +105,7 @@ class Kiosk:
     gate_relay: devices.Relay
     printer: OptionalDevice[devices.Printer]
     scanner: OptionalDevice[devices.Scanner]
+    id_reader: OptionalDevice[devices.IdReader]
     gate: Gate
     member_entrance: MemberEntrance
     pass_entrance: PassEntrance
@@ -130,6 +131,14 @@ class Kiosk:
                 log.warning("kiosk: QR scanner %s cannot start; running without it: %s",
                             self.scanner.url, exc)
                 self.scanner.problem = f"cannot start: {exc}"
+        id_reader = self.id_reader.device
+        if id_reader is not None:
+            try:
+                id_reader.start(self.visitor_desk.handle_id_card)
+            except devices.DeviceError as exc:
+                log.warning("kiosk: ID card reader %s cannot start; running without it: %s",
+                            self.id_reader.url, exc)
+                self.id_reader.problem = f"cannot start: {exc}"
         self.reader.start(self.member_entrance.handle_tap)
 
     def tick(self) -> None:
@@ -155,9 +164,10 @@ class Kiosk:
         self.relays_off()
         with contextlib.suppress(devices.DeviceError):
             self.reader.stop()
-        if self.scanner.device is not None:
-            with contextlib.suppress(devices.DeviceError):
-                self.scanner.device.stop()
+        for optional in (self.scanner, self.id_reader):
+            if optional.device is not None:
+                with contextlib.suppress(devices.DeviceError):
+                    optional.device.stop()
         self.sync.stop()
         # A tap that was in flight ends its own pulse with a guaranteed off, and closing a
         # relay switches every channel off once more.
@@ -165,6 +175,7 @@ class Kiosk:
             with contextlib.suppress(devices.DeviceError):
                 relay.close()
         self.scanner.close()
+        self.id_reader.close()
         self.printer.close()
         self.store.close()
         if self.run_lock is not None:
@@ -180,6 +191,7 @@ class Kiosk:
             out[f"locker_relay{i or ''}"] = relay.health()
         out["printer"] = self.printer.health()
         out["qr_scanner"] = self.scanner.health()
+        out["id_reader"] = self.id_reader.health()
         return out
 
 
@@ -188,12 +200,13 @@ def build(cfg: Config, *,
           open_relay: Callable[[str], devices.Relay] = devices.open_relay,
           open_printer: Callable[[str], devices.Printer] = devices.open_printer,
           open_scanner: Callable[[str], devices.Scanner] = devices.open_scanner,
+          open_id_reader: Callable[[str], devices.IdReader] = devices.open_id_reader,
           sync_settings: SyncSettings | None = None) -> Kiosk:
     """Open everything a config names and wire the services; nothing runs until start().
 
     Required devices (the card reader, the gate relay, a separate locker relay board) that
     fail to open fail the build: what was opened is closed and the error raised. Optional
-    ones (printer, QR scanner) that fail become a "down" entry in Kiosk.health() instead.
+    ones (printer, QR scanner, ID card reader) that fail become a "down" entry in Kiosk.health() instead.
     Every relay is switched off as soon as it is open: a previous run that died mid-pulse
     (or a board that kept its state over a power cut) must not leave a turnstile open.
 
@@ -204,6 +217,8 @@ def build(cfg: Config, *,
       result listeners. A second tap waits for the first (MemberEntrance and Gate locks).
     - A QR scan runs on the scanner's thread (PassEntrance.handle_scan); once passes go
       through the Gate it waits for a tap in progress, and vice versa.
+    - An ID card read runs on the ID reader's thread (VisitorDesk.handle_id_card), which
+      only hands the card on; a visitor screen gets it through its adapter like any result.
     - A print will run on the thread of whoever asks VisitorDesk (a UI worker thread,
       never the UI thread: a slip takes seconds).
     - A sync cycle runs on the "sync-cycle" thread and central's long-poll on "sync-poll";
@@ -248,8 +263,8 @@ def build(cfg: Config, *,
         opened.append(printer.close)
         scanner = open_optional(cfg.devices.qr_scanner, open_scanner, "QR scanner")
         opened.append(scanner.close)
-        # -- the ID card reader (visitor issue) opens here, optional like the printer, and
-        #    goes to the VisitorDesk; Kiosk gets an `id_reader: OptionalDevice[...]` field.
+        id_reader = open_optional(cfg.devices.id_reader, open_id_reader, "ID card reader")
+        opened.append(id_reader.close)
         # -- services
         gate = Gate(store, gate_relay, cfg.gate.relay_channel, cfg.gate.pulse_ms)
         settings = EntranceSettings(facility=cfg.kiosk.facility, policy=policy_from(cfg),
@@ -265,7 +280,7 @@ def build(cfg: Config, *,
             with contextlib.suppress(Exception):
                 close()
         raise
-    kiosk = Kiosk(cfg, store, reader, gate_relay, printer, scanner, gate, member_entrance,
+    kiosk = Kiosk(cfg, store, reader, gate_relay, printer, scanner, id_reader, gate, member_entrance,
                   pass_entrance, visitor_desk, sync, locker_relays, run_lock)
     sync.device_health = device_health_of(kiosk.health)  # the heartbeat reports every device
     member_entrance.subscribe(sync.on_entrance_result)  # every tap is an event worth pushing

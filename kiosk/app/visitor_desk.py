@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from devices import Printer
+from devices import IdCard, Printer
 from kiosk.store import VisitorRequest
 
 from .errors import ServiceUnavailable
@@ -56,6 +56,12 @@ class VisitorDesk:
     def subscribe(self, listener: Callable[[VisitorResult], None]) -> Unsubscribe:
         """Call `listener` with every visitor result; returns unsubscribe."""
         return self._listeners.subscribe(listener)
+
+    def handle_id_card(self, card: IdCard) -> None:
+        """The ID card reader's callback (its thread). Until registration exists a card is
+        acknowledged and dropped; the visitor issue fills the ID step from it."""
+        log.info("visitor desk: an ID card (%s) was read; registration is not available yet",
+                 card.id_type.value)
 
     def register(self, request: VisitorRequest) -> VisitorTicket:
         raise ServiceUnavailable("visitor desk", NOT_YET)

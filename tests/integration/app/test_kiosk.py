@@ -22,11 +22,12 @@ from tests.fixtures.kiosk import member_row, members_csv_bytes, wait_for
 pytestmark = pytest.mark.integration
 
 
-def _cfg(tmp_path: Path, name: str, *, printer: str = "none", qr_scanner: str = "none") -> config.Config:
+def _cfg(tmp_path: Path, name: str, *, printer: str = "none", qr_scanner: str = "none",
+         id_reader: str = "none") -> config.Config:
     return config.from_dict({
         "kiosk": {"data_dir": str(tmp_path / "data"), "facility": "gym"},
         "devices": {"card_reader": f"sim://?name={name}", "relay": f"sim://?name={name}",
-                    "printer": printer, "qr_scanner": qr_scanner},
+                    "printer": printer, "qr_scanner": qr_scanner, "id_reader": id_reader},
     })
 
 
@@ -48,15 +49,16 @@ def test_unconfigured_optional_devices_are_reported_ok(tmp_path: Path) -> None:
         health = kiosk.health()
     finally:
         kiosk.stop()
-    assert set(health) == {"card_reader", "relay", "printer", "qr_scanner"}
-    assert (health["printer"].is_ok, health["printer"].reason) == (True, "not configured")
-    assert (health["qr_scanner"].is_ok, health["qr_scanner"].reason) == (True, "not configured")
+    assert set(health) == {"card_reader", "relay", "printer", "qr_scanner", "id_reader"}
+    for name in ("printer", "qr_scanner", "id_reader"):
+        assert (health[name].is_ok, health[name].reason) == (True, "not configured")
 
 
 def test_optional_devices_that_fail_are_down_with_the_reason_not_a_crash(tmp_path: Path) -> None:
     _seed(tmp_path)
     kiosk = build(_cfg(tmp_path, "k-soft", printer="sim://?name=k-soft&bogus=1",
-                       qr_scanner="sim://?name=k-soft&fail=absent"))
+                       qr_scanner="sim://?name=k-soft&fail=absent",
+                       id_reader="sim://?name=k-soft&fail=absent"))
     got: list[EntranceResult] = []
     kiosk.member_entrance.subscribe(got.append)
     try:
@@ -66,6 +68,7 @@ def test_optional_devices_that_fail_are_down_with_the_reason_not_a_crash(tmp_pat
         assert kiosk.printer.device is None and kiosk.visitor_desk.printer is None
         wait_for(lambda: "not found" in kiosk.health()["qr_scanner"].reason, 5, "the scanner's state")
         assert not kiosk.health()["qr_scanner"].is_ok
+        wait_for(lambda: not kiosk.health()["id_reader"].is_ok, 5, "the ID reader's state")
         # The turnstile works as before.
         wait_for(lambda: kiosk.reader.health().is_ok, 5, "the reader watching")
         assert simhub.get("card_reader", "k-soft").tap("04A1B2C3")
@@ -75,7 +78,7 @@ def test_optional_devices_that_fail_are_down_with_the_reason_not_a_crash(tmp_pat
         assert kiosk.sync.device_health is not None
         reported = {d["name"]: d["state"] for d in kiosk.sync.device_health()}
         assert reported == {"card_reader": "ok", "relay": "ok", "printer": "down",
-                            "qr_scanner": "down"}
+                            "qr_scanner": "down", "id_reader": "down"}
     finally:
         kiosk.stop()
 
@@ -111,3 +114,21 @@ def test_sync_runs_from_start_to_stop(tmp_path: Path) -> None:
         kiosk.stop()
     assert not _sync_threads()
     kiosk.stop()  # twice is fine
+
+
+def test_id_cards_reach_the_visitor_desk_and_are_never_logged(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    kiosk = build(_cfg(tmp_path, "k-id", id_reader="sim://?name=k-id"))
+    got: list[object] = []
+    real = kiosk.visitor_desk.handle_id_card
+    kiosk.visitor_desk.handle_id_card = lambda card: (got.append(card), real(card))  # type: ignore[method-assign]
+    caplog.set_level("DEBUG")
+    try:
+        kiosk.start()
+        wait_for(lambda: kiosk.health()["id_reader"].is_ok, 5, "the ID reader watching")
+        assert simhub.get("id_reader", "k-id").present("11010519491231002X", "张小明")
+        wait_for(lambda: got, 5, "the card at the visitor desk")
+    finally:
+        kiosk.stop()
+    assert [getattr(c, "id_number", None) for c in got] == ["11010519491231002X"]
+    assert "11010519491231002X" not in caplog.text and "张小明" not in caplog.text
