@@ -100,7 +100,11 @@ def _name(v: str) -> str:
 
 
 def _cards(v: str) -> tuple[str, ...]:
-    parts = [p for p in v.split("|") if p.strip()]
+    return _card_list(v.split("|"))
+
+
+def _card_list(values: Iterable[str]) -> tuple[str, ...]:
+    parts = [p for p in values if p.strip()]
     if len(parts) > MAX_CARDS:
         raise _Bad(f"card_uid lists more than {MAX_CARDS} cards")
     uids: list[str] = []
@@ -116,8 +120,12 @@ def _cards(v: str) -> tuple[str, ...]:
 
 
 def _facilities(v: str) -> tuple[str, ...]:
+    return _facility_list(v.split("|"))
+
+
+def _facility_list(values: Iterable[str]) -> tuple[str, ...]:
     out: list[str] = []
-    for p in v.split("|"):
+    for p in values:
         if not p.strip():
             continue
         try:
@@ -209,6 +217,23 @@ def _record(line: int, row: Sequence[str], cols: dict[str, int]) -> MemberRecord
         valid_until=valid_until,
         status=_status(get["status"]),
         visits_remaining=_visits(get["visits_remaining"]),
+    )
+
+
+def member_record(*, member_no: str, name: str, card_uids: Iterable[str], facilities: Iterable[str],
+                  valid_from: date, valid_until: date, status: str,
+                  visits_remaining: int | None) -> MemberRecord:
+    """One member from fields already split and typed (central's members feed), under the same
+    rules as a CSV row, so the entrance never sees a record the importer would have refused.
+    ValueError with the reason (never the name) when it breaks one."""
+    if valid_until < valid_from:
+        raise _Bad(f"valid_until {valid_until} is before valid_from {valid_from}")
+    if visits_remaining is not None and not 0 <= visits_remaining <= MAX_VISITS:
+        raise _Bad(f"visits_remaining must be 0..{MAX_VISITS}, or empty for unlimited")
+    return MemberRecord(
+        line=0, member_no=_member_no(member_no), name=_name(name), card_uids=_card_list(card_uids),
+        facilities=_facility_list(facilities), valid_from=valid_from, valid_until=valid_until,
+        status=_status(status), visits_remaining=visits_remaining,
     )
 
 

@@ -8,8 +8,6 @@ entitlements and freezes, all by primary or indexed key.
 from __future__ import annotations
 
 import logging
-import re
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -19,7 +17,8 @@ from sqlalchemy import Connection, bindparam, delete, insert, select
 from backend_client import wire
 from kiosk.domain.model import Entitlement, Freeze, Member, MemberStatus
 from lobby_core.masking import mask_uid
-from lobby_core.members_csv import MAX_NAME, STATUSES, MemberRecord, RowError, normalise_uid
+from lobby_core.members_csv import MemberRecord, RowError, member_record
+from lobby_core.uid import normalise_uid
 
 from . import bulk, events, sync_state
 from .names import NameCipher
@@ -215,10 +214,6 @@ def import_records(
 
 
 # -- central's members feed ---------------------------------------------------------------------
-# The members CSV contract's rules (lobby_core.members_csv), applied to what central sends: the
-# entrance must never see a record the CSV importer would have refused.
-_MEMBER_NO = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}")
-_FACILITY = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,20 +225,16 @@ class PageResult:
 
 def feed_record(item: wire.MemberItem) -> MemberRecord | None:
     """Central's member in the CSV contract's form, or None if the record is unusable."""
-    if not _MEMBER_NO.fullmatch(item.member_no) or item.status not in STATUSES:
-        return None
-    name = " ".join(unicodedata.normalize("NFC", item.name).split())
-    if len(name) > MAX_NAME or any(unicodedata.category(c)[0] == "C" for c in name):
-        return None
     try:
-        uids = tuple(sorted({normalise_uid(u) for u in item.card_uids}))
+        # Central may list one card in two spellings; the CSV would call that a duplicate.
+        uids = sorted({normalise_uid(u) for u in item.card_uids})
+        return member_record(
+            member_no=item.member_no, name=item.name, card_uids=uids,
+            facilities=sorted({f.strip().lower() for f in item.facilities if f.strip()}),
+            valid_from=item.valid_from, valid_until=item.valid_until, status=item.status,
+            visits_remaining=item.visits_remaining)
     except ValueError:
         return None
-    facilities = tuple(sorted({f.strip().lower() for f in item.facilities if f.strip()}))
-    if not all(_FACILITY.fullmatch(f) for f in facilities) or item.valid_until < item.valid_from:
-        return None
-    return MemberRecord(0, item.member_no, name, uids, facilities, item.valid_from, item.valid_until,
-                        item.status, item.visits_remaining)
 
 
 def apply_feed_page(conn: Connection, cipher: NameCipher, page: wire.MembersPage,

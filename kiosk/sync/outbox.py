@@ -7,14 +7,13 @@ spent the last visit while offline; see central/services/overdraw.py).
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from kiosk.store import Event, PulseState
+from lobby_core.facilities import facility_code
 
 VISIT_USED = "visit_used"  # must equal central.services.overdraw.VISIT_USED (a test ties them)
 
-_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
 _OUTCOME = {
     PulseState.CONFIRMED: "granted",
     PulseState.NONE: "granted",
@@ -27,8 +26,10 @@ _OUTCOME = {
 def _slug(value: str | None) -> str | None:
     if value is None:
         return None
-    v = value.strip().lower()
-    return v if _SLUG.fullmatch(v) else None
+    try:
+        return facility_code(value)
+    except ValueError:
+        return None
 
 
 def to_wire(ev: Event) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lobby_core.members_csv import COLUMNS, CsvFileError, normalise_uid, parse_csv
+from lobby_core.members_csv import COLUMNS, CsvFileError, member_record, normalise_uid, parse_csv
 from tests.fixtures.kiosk import member_row, members_csv_bytes
 
 
@@ -186,3 +186,34 @@ def test_valid_rows_round_trip(member_no: str, name: str, uid: bytes, start: dat
         member_no, (uid.hex().upper(),), start, until, visits)
     # Names are stored NFC-normalised (a compatibility ideograph becomes its canonical one).
     assert m.name == " ".join(unicodedata.normalize("NFC", name).split())
+
+
+def _fields(**changes: object) -> dict[str, object]:
+    base: dict[str, object] = {
+        "member_no": "M1", "name": "张小明", "card_uids": ["04a1b2c3"], "facilities": ["Gym"],
+        "valid_from": date(2026, 1, 1), "valid_until": date(2026, 12, 31), "status": "active",
+        "visits_remaining": None}
+    return {**base, **changes}
+
+
+def test_member_record_applies_the_row_rules_to_typed_fields() -> None:
+    rec = member_record(**_fields())  # type: ignore[arg-type]
+    assert (rec.member_no, rec.card_uids, rec.facilities) == ("M1", ("04A1B2C3",), ("gym",))
+
+
+@pytest.mark.parametrize("changes", [
+    {"member_no": "../M1"},
+    {"name": "张\x1b[2J小明"},
+    {"name": ""},
+    {"card_uids": ["04A1B2"]},  # 3 bytes
+    {"card_uids": ["04A1B2C3|04A1B2C4"]},  # one field, never split into two cards
+    {"card_uids": [f"04A1B2{i:02X}" for i in range(11)]},  # more than a member may hold
+    {"facilities": ["gym pool"]},
+    {"valid_until": date(2025, 12, 31)},
+    {"status": "paused"},
+    {"visits_remaining": -1},
+    {"visits_remaining": 1_000_001},
+])
+def test_member_record_refuses_what_a_csv_row_would(changes: dict[str, object]) -> None:
+    with pytest.raises(ValueError):
+        member_record(**_fields(**changes))  # type: ignore[arg-type]
