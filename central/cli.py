@@ -13,6 +13,7 @@ import logging
 import sys
 from pathlib import Path
 
+from . import roles
 from .settings import DEFAULT_HOST, DEFAULT_PORT, SettingsError, resolve
 
 
@@ -51,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     users = sub.add_parser("users", help="console users").add_subparsers(dest="action", required=True)
     uadd = _common(users.add_parser("add", help="add a user; the password is read from stdin"))
     uadd.add_argument("name", metavar="NAME")
-    uadd.add_argument("--role", required=True, choices=["receptionist", "admin", "technician"])
+    uadd.add_argument("--role", required=True, choices=roles.ROLES)
     upw = _common(users.add_parser("passwd", help="set a user's password (read from stdin)"))
     upw.add_argument("name", metavar="NAME")
 
