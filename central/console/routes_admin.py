@@ -16,8 +16,8 @@ from lobby_core.members_csv import COLUMNS, validate_rows
 from .. import web_auth
 from ..errors import Conflict, Invalid, NotFound, ServiceError
 from ..models import Member
-from ..services import blocklist, invitations, kiosks, members
-from . import i18n, queries, render, routes_overdraws
+from ..services import blocklist, invitations, kiosks, members, users
+from . import i18n, render, routes_overdraws
 from .access import Viewer, action, page
 from .forms import FormError, fields, integer, local_datetime, upload
 from .qr_svg import qr_svg
@@ -320,7 +320,7 @@ def _users_page(request: Request, v: Viewer, status: int = 200, error: str | Non
     kept = {k: val for k, val in (values or {}).items() if k != "password"}
     return render.page(
         request, v, "users.html", status=status, error=error, values=kept, roles=web_auth.ROLES,
-        rows=queries.users(web_auth.get_central(request)), flash=(request.query_params.get("done"), None),
+        rows=users.listing(web_auth.get_central(request)), flash=(request.query_params.get("done"), None),
     )  # fmt: skip
 
 

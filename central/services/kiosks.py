@@ -164,3 +164,9 @@ def list_kiosks(central: Central, now: datetime | None = None) -> list[KioskStat
         )
         for k in rows
     ]
+
+
+def names(central: Central) -> list[tuple[int, str]]:
+    """(id, name) of every kiosk by name, revoked ones too (the visit log's kiosk filter)."""
+    with central.db.reading() as s:
+        return [(i, n) for i, n in s.execute(select(Kiosk.id, Kiosk.name).order_by(Kiosk.name))]
