@@ -199,11 +199,9 @@ def _run(args: argparse.Namespace) -> int:
             _list_visits(central, args.status, args.limit, args.json)
             return 0
         if args.command == "keys":
-            from datetime import UTC, datetime
+            from .services import keys
 
-            with central.db.writing() as s:
-                key = central.signer.rotate(s, datetime.now(UTC))
-            print(f"now signing with key {key.key_id}")
+            print(f"now signing with key {keys.rotate(central)}")
             return 0
         if args.command == "purge":
             from .services import retention

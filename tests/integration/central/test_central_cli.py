@@ -154,3 +154,24 @@ def test_visits_list_is_the_visit_log_by_status(run_central_cli, tmp_path: Path)
         assert "E00000001" not in r.stdout and "13800138000" not in r.stdout  # no ID or mobile number
     bad = run_central_cli("visits", "list", "--status", "nope")
     assert bad.returncode == 2 and "--status must be one of pending, approved" in bad.stderr
+
+
+def test_keys_rotate_starts_signing_with_a_new_key(run_central_cli, tmp_path: Path) -> None:
+    from central.context import Central
+    from central.services import keys
+    from central.settings import resolve
+
+    said = []
+    for _ in range(2):
+        r = run_central_cli("keys", "rotate")
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.startswith("now signing with key ")
+        said.append(r.stdout.split()[-1])
+    assert said[0] != said[1]
+    central = Central.open(resolve(None, tmp_path / "cli-data"))
+    try:
+        published = {str(k["key_id"]) for k in keys.published(central)}
+    finally:
+        central.close()
+    # The first key signed no pass, so nothing needs it once the second one took over.
+    assert published == {said[1]}
