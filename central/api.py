@@ -40,6 +40,7 @@ from .schemas import (
     VisitOut,
 )
 from .services import events, invitations, kiosks, members, revocations, updates, visits
+from .services import keys as signing_keys
 from .signing import FACILITIES
 from .web_auth import get_central
 
@@ -69,12 +70,10 @@ def current_kiosk(
 ) -> KioskIdentity:
     if creds is None or creds.scheme.lower() != "bearer" or not 20 <= len(creds.credentials) <= 200:
         raise Unauthorized("a kiosk bearer token is required", code="no_token")
-    central = get_central(request)
-    with central.db.reading() as s:
-        k = kiosks.kiosk_for_token(s, creds.credentials)
-        if k is None:
-            raise Unauthorized("unknown or revoked kiosk token", code="bad_token")
-        return KioskIdentity(k.id, k.name)
+    found = kiosks.identify(get_central(request), creds.credentials)
+    if found is None:
+        raise Unauthorized("unknown or revoked kiosk token", code="bad_token")
+    return KioskIdentity(*found)
 
 
 Kiosk = Annotated[KioskIdentity, Depends(current_kiosk)]
@@ -170,12 +169,7 @@ def get_visit(
 
 
 def _read_updates(central: Central, kiosk_id: int, after: int) -> UpdatesPage:
-    with central.db.reading() as s:
-        rows = updates.fetch(s, kiosk_id, after)
-        if not rows:
-            head = updates.latest(s)
-            # A cursor from the future (database restored): resume from the present.
-            return UpdatesPage(items=[], next_cursor=min(after, head) if after <= head else head)
+    rows, cursor = updates.read(central, kiosk_id, after)
     return UpdatesPage(
         items=[
             UpdateItem(
@@ -186,7 +180,7 @@ def _read_updates(central: Central, kiosk_id: int, after: int) -> UpdatesPage:
             )
             for u in rows
         ],
-        next_cursor=rows[-1].seq,
+        next_cursor=cursor,
     )
 
 
@@ -236,9 +230,7 @@ def heartbeat(body: Heartbeat, request: Request, central: CentralDep, kiosk: Kio
 def keys(central: CentralDep, kiosk: Kiosk) -> KeysOut:
     """Public keys that passes may be signed with: the active one, and retired ones until the
     last pass they signed expires."""
-    now = datetime.now(UTC)
-    with central.db.writing() as s:  # writing: the first call makes the first key
-        published = central.signer.published(s, now)
+    published = signing_keys.published(central)
     return KeysOut(keys=[KeyOut(**k) for k in published], facilities=FACILITIES.to_list())
 
 

@@ -1,4 +1,5 @@
-"""The `central` command line: serve, users add, kiosks add, members import, keys rotate, purge.
+"""The `central` command line: serve, users add, kiosks add, members import, visits list, keys
+rotate, purge.
 
 Every command takes --database-url (else $CENTRAL_DATABASE_URL, else SQLite in the data
 directory), --data-dir (else $CENTRAL_DATA_DIR, else /var/lib/lobby-central) and --keys-dir
@@ -13,6 +14,7 @@ import logging
 import sys
 from pathlib import Path
 
+from . import roles
 from .settings import DEFAULT_HOST, DEFAULT_PORT, SettingsError, resolve
 
 
@@ -51,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     users = sub.add_parser("users", help="console users").add_subparsers(dest="action", required=True)
     uadd = _common(users.add_parser("add", help="add a user; the password is read from stdin"))
     uadd.add_argument("name", metavar="NAME")
-    uadd.add_argument("--role", required=True, choices=["receptionist", "admin", "technician"])
+    uadd.add_argument("--role", required=True, choices=roles.ROLES)
     upw = _common(users.add_parser("passwd", help="set a user's password (read from stdin)"))
     upw.add_argument("name", metavar="NAME")
 
@@ -69,6 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
     mimp.add_argument("file", metavar="FILE.csv")
     mimp.add_argument("--replace", action="store_true", help="delete members absent from the file")
 
+    vs = sub.add_parser("visits", help="visitor registrations").add_subparsers(dest="action", required=True)
+    vlist = _common(vs.add_parser("list", help="visits, newest first (the console's visit log)"))
+    vlist.add_argument("--status", metavar="S", help="only visits in this state (pending, approved, ...)")
+    vlist.add_argument("--limit", type=int, default=100, metavar="N", help="at most N visits (default 100)")
+    vlist.add_argument("--json", action="store_true", help="a JSON list instead of tab-separated lines")
+
     keys = sub.add_parser("keys", help="pass-signing keys").add_subparsers(dest="action", required=True)
     _common(keys.add_parser("rotate", help="start signing with a fresh key (old passes stay valid)"))
 
@@ -84,6 +92,37 @@ def _read_password(prompt: str) -> str:
         return pw
     line = sys.stdin.readline()
     return line[:-1] if line.endswith("\n") else line
+
+
+# What `visits list` shows of a visit: no ID number (not even masked) and no mobile number.
+VISIT_FIELDS = (
+    "id", "created_at", "kiosk", "status", "party_size", "host", "name", "purpose", "blocklisted",
+    "decided_at", "decided_by", "deny_reason", "checked_in_at", "checked_out_at", "purged",
+)  # fmt: skip
+
+
+def _list_visits(central: object, status: str | None, limit: int, as_json: bool) -> None:
+    import json
+
+    from .services import visits
+
+    if status is not None and status not in visits.STATUSES:
+        raise ValueError(f"--status must be one of {', '.join(visits.STATUSES)}")
+    if not 1 <= limit <= visits.MAX_LIMIT:
+        raise ValueError(f"--limit must be 1 to {visits.MAX_LIMIT}")
+    rows, total = visits.visit_log(central, visits.VisitFilter(status=status), limit=limit)  # type: ignore[arg-type]
+    shown = [{f: getattr(r, f) for f in VISIT_FIELDS} for r in rows]
+    if as_json:
+        print(json.dumps(shown, ensure_ascii=False, default=lambda v: v.isoformat(), indent=1))
+    else:
+        for v in shown:
+            print("\t".join(
+                "" if v[f] is None else v[f].isoformat(timespec="seconds") if hasattr(v[f], "isoformat")
+                else str(v[f])
+                for f in ("id", "created_at", "kiosk", "status", "party_size", "host", "name")
+            ))  # fmt: skip
+    if total > len(rows):
+        print(f"the newest {len(rows)} of {total} visits shown; see --limit", file=sys.stderr)
 
 
 def _kiosk_id(central: object, name: str) -> int:
@@ -156,12 +195,13 @@ def _run(args: argparse.Namespace) -> int:
                 f"{result.deleted} deleted, {len(result.errors)} rows refused"
             )
             return 1 if result.errors else 0
+        if args.command == "visits":
+            _list_visits(central, args.status, args.limit, args.json)
+            return 0
         if args.command == "keys":
-            from datetime import UTC, datetime
+            from .services import keys
 
-            with central.db.writing() as s:
-                key = central.signer.rotate(s, datetime.now(UTC))
-            print(f"now signing with key {key.key_id}")
+            print(f"now signing with key {keys.rotate(central)}")
             return 0
         if args.command == "purge":
             from .services import retention

@@ -31,33 +31,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import tokens
+from . import roles, tokens
 from .context import Central
 from .errors import Conflict, Invalid, Locked, Unauthorized
 from .models import LoginThrottle, User, WebSession, utcnow
 
-ROLES = ("receptionist", "admin", "technician")
-# What each role may do; admin may do everything. Pages name the capability they need.
-CAPABILITIES: dict[str, frozenset[str]] = {
-    "receptionist": frozenset(
-        {"visits", "invitations", "blocklist", "members", "kiosks", "receptionist"}
-    ),
-    "technician": frozenset({"kiosks", "devices", "technician"}),
-    "admin": frozenset(
-        {
-            "visits",
-            "invitations",
-            "blocklist",
-            "members",
-            "kiosks",
-            "devices",
-            "users",
-            "receptionist",
-            "technician",
-            "admin",
-        }
-    ),
-}
+ROLES = roles.ROLES
+# What each role may do (admin: everything), read from the one table in central.roles.
+# Pages name the capability they need.
+CAPABILITIES: dict[str, frozenset[str]] = roles.capabilities()
 COOKIE = "lobby_session"
 SESSION_TTL = timedelta(hours=12)
 MAX_FAILURES = 5

@@ -1,37 +1,23 @@
 """Which role may open which console page, enforced on the server for every request.
 
-Receptionists run the desk (PRODUCT.md, flow 3): visitors, on-site roll call, log,
-invitations, blocklist, members, and a view of kiosk and device health. Technicians see the
-kiosks only; console users are an administrator's job. web_auth.CAPABILITIES says the same for
-code outside the console.
+The page -> roles table is central.roles' view of its one authorisation table (the reasons for
+who sees what are there); this module adds the navigation order and the FastAPI dependencies.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import Depends, HTTPException, Request
 
-from .. import web_auth
+from .. import roles, web_auth
 from ..models import User
 
-RECEPTION = frozenset({"receptionist", "admin"})
-ADMIN = frozenset({"admin"})
-EVERYONE = frozenset({"receptionist", "technician", "admin"})
-
-# page -> roles allowed. Every console route names one of these.
-PAGES: dict[str, frozenset[str]] = {
-    "pending": RECEPTION,
-    "onsite": RECEPTION,
-    "log": RECEPTION,
-    "invitations": RECEPTION,
-    "overdraws": RECEPTION,  # visits admitted beyond a package: settled at the desk
-    "blocklist": RECEPTION,
-    "members": RECEPTION,
-    "users": ADMIN,
-    "kiosks": EVERYONE,
-}
+# page -> roles allowed. Every console route names one of these (page() / action()).
+PAGES: dict[str, frozenset[str]] = roles.pages()
 # Navigation order, and where a role lands after logging in.
 NAV: tuple[str, ...] = (
     "pending", "onsite", "log", "invitations", "overdraws", "members", "blocklist", "kiosks", "users",
@@ -101,6 +87,15 @@ def viewer(request: Request) -> Viewer | None:
     return None if info is None else Viewer(info)
 
 
+# dependency -> the page it guards, so a test can check that every route names a page.
+_GUARDS: dict[Callable[..., Any], str] = {}
+
+
+def guarded_page(dependency: Callable[..., Any]) -> str | None:
+    """The page a page()/action() dependency guards; None for any other callable."""
+    return _GUARDS.get(dependency)
+
+
 def page(name: str):  # type: ignore[no-untyped-def]
     """Dependency for a GET page: the viewer, else LoginNeeded / NotYourRole."""
     allowed = PAGES[name]
@@ -114,6 +109,7 @@ def page(name: str):  # type: ignore[no-untyped-def]
             raise NotYourRole()
         return v
 
+    _GUARDS[dep] = name
     return dep
 
 
@@ -128,4 +124,5 @@ def action(name: str):  # type: ignore[no-untyped-def]
             raise BadCsrf() from None
         return v
 
+    _GUARDS[dep] = name
     return dep

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from lobby_core import identity
@@ -15,9 +14,8 @@ from lobby_core.members_csv import COLUMNS, validate_rows
 
 from .. import web_auth
 from ..errors import Conflict, Invalid, NotFound, ServiceError
-from ..models import Member
-from ..services import blocklist, invitations, kiosks, members
-from . import i18n, queries, render, routes_overdraws
+from ..services import blocklist, invitations, kiosks, members, users
+from . import i18n, render, routes_overdraws
 from .access import Viewer, action, page
 from .forms import FormError, fields, integer, local_datetime, upload
 from .qr_svg import qr_svg
@@ -227,10 +225,7 @@ def _member_form(
 def member_edit(request: Request, v: MembersPage, no: Annotated[str, Query(max_length=32)] = "") -> Response:
     values: dict[str, str] = {"status": "active"}
     if no:
-        with web_auth.get_central(request).db.reading() as s:
-            m = s.execute(
-                select(Member).where(Member.member_no == no, Member.deleted.is_(False))
-            ).scalar_one_or_none()
+        m = members.get_member(web_auth.get_central(request), no)
         if m is None:
             return render.page(request, v, "not_found.html", status=404)
         values = {
@@ -320,7 +315,7 @@ def _users_page(request: Request, v: Viewer, status: int = 200, error: str | Non
     kept = {k: val for k, val in (values or {}).items() if k != "password"}
     return render.page(
         request, v, "users.html", status=status, error=error, values=kept, roles=web_auth.ROLES,
-        rows=queries.users(web_auth.get_central(request)), flash=(request.query_params.get("done"), None),
+        rows=users.listing(web_auth.get_central(request)), flash=(request.query_params.get("done"), None),
     )  # fmt: skip
 
 

@@ -19,7 +19,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from lobby_core.masking import mask_name
@@ -27,8 +26,7 @@ from lobby_core.masking import mask_name
 from .. import web_auth
 from ..context import Central
 from ..errors import NotFound
-from ..models import Member
-from ..services import overdraw
+from ..services import members, overdraw
 from . import i18n, render
 from .access import Viewer, action, page
 from .forms import fields
@@ -57,23 +55,14 @@ class OverdrawRow:
     note: str
 
 
-def _masked_names(central: Central, member_nos: set[str]) -> dict[str, str]:
-    if not member_nos:
-        return {}
-    stmt = select(Member.member_no, Member.name).where(
-        Member.member_no.in_(sorted(member_nos)), Member.deleted.is_(False)
-    )
-    with central.db.reading() as s:
-        return {no: mask_name(name) for no, name in s.execute(stmt).all()}
-
-
 def rows(central: Central, *, settled: bool = False, member_no: str | None = None) -> list[OverdrawRow]:
     """Open overdraws (or the settled ones, newest first), each with its member's masked name."""
     found = overdraw.list_overdraws(central, unresolved_only=not settled, member_no=member_no,
                                     limit=LIST_LIMIT)
     if settled:  # list_overdraws gives open and settled alike when not limited to open ones
         found = [o for o in found if o.resolved_at is not None][:SETTLED_LIMIT]
-    names = _masked_names(central, {o.member_no for o in found})
+    known = members.names_of(central, {o.member_no for o in found})
+    names = {no: mask_name(name) for no, name in known.items()}
     return [
         OverdrawRow(o.id, o.member_no, names.get(o.member_no, ""), o.kiosk, o.facility,
                     o.occurred_at, o.recorded_at, o.resolved_at, o.note)

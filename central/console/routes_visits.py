@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from .. import web_auth
 from ..errors import Conflict, Invalid, NotFound
+from ..services import kiosks as kiosk_service
 from ..services import visits
 from . import csv_export, i18n, queries, render
 from .access import Viewer, action, page
@@ -107,7 +108,7 @@ def onsite(request: Request, v: Annotated[Viewer, Depends(page("onsite"))]) -> R
 @router.get("/log")
 def log(request: Request, v: Annotated[Viewer, Depends(page("log"))]) -> Response:
     central = web_auth.get_central(request)
-    kiosks = queries.kiosk_names(central)
+    kiosks = kiosk_service.names(central)
     try:
         f = queries.LogFilter.parse(dict(request.query_params))
     except queries.FilterError as exc:
@@ -115,7 +116,7 @@ def log(request: Request, v: Annotated[Viewer, Depends(page("log"))]) -> Respons
             request, v, "log.html", status=422, bad_field=str(exc), f=queries.LogFilter(), rows=[],
             total=0, pages=1, kiosks=kiosks, statuses=queries.STATUSES, urlencode=urlencode,
         )  # fmt: skip
-    rows, total = queries.visit_log(central, f)
+    rows, total = visits.visit_log(central, f.visits(), limit=queries.PAGE_SIZE, offset=f.offset)
     pages = max(1, -(-total // queries.PAGE_SIZE))
     return render.page(
         request, v, "log.html", bad_field=None, f=f, rows=rows, total=total, pages=pages,
@@ -130,7 +131,7 @@ def log_csv(request: Request, v: Annotated[Viewer, Depends(page("log"))]) -> Res
     except queries.FilterError as exc:
         return JSONResponse({"error": "bad_filter", "detail": f"bad value for {exc}"}, status_code=422)
     gettext = i18n.translator(render.language(request))
-    stream = csv_export.rows_csv(queries.visit_log_stream(web_auth.get_central(request), f), gettext)
+    stream = csv_export.rows_csv(visits.visit_log_stream(web_auth.get_central(request), f.visits()), gettext)
     name = "visits-" + datetime.now().strftime("%Y%m%d-%H%M") + ".csv"
     return StreamingResponse(
         stream,

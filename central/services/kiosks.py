@@ -105,6 +105,13 @@ def kiosk_for_token(session: Session, token: str) -> Kiosk | None:
     return k
 
 
+def identify(central: Central, token: str) -> tuple[int, str] | None:
+    """(id, name) of the kiosk holding this bearer token; None if unknown or revoked."""
+    with central.db.reading() as s:
+        k = kiosk_for_token(s, token)
+        return None if k is None else (k.id, k.name)
+
+
 def revoke_kiosk(central: Central, kiosk_id: int) -> None:
     with central.db.writing() as s:
         k = s.get(Kiosk, kiosk_id)
@@ -164,3 +171,9 @@ def list_kiosks(central: Central, now: datetime | None = None) -> list[KioskStat
         )
         for k in rows
     ]
+
+
+def names(central: Central) -> list[tuple[int, str]]:
+    """(id, name) of every kiosk by name, revoked ones too (the visit log's kiosk filter)."""
+    with central.db.reading() as s:
+        return [(i, n) for i, n in s.execute(select(Kiosk.id, Kiosk.name).order_by(Kiosk.name))]

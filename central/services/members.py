@@ -197,6 +197,25 @@ def search(central: Central, text: str, limit: int = 50) -> list[Member]:
         return list(s.execute(stmt.order_by(Member.member_no).limit(max(1, min(limit, 1000)))).scalars())
 
 
+def get_member(central: Central, member_no: str) -> Member | None:
+    """A member by number (None if unknown or deleted), for the console's edit form."""
+    with central.db.reading() as s:
+        return s.execute(
+            select(Member).where(Member.member_no == member_no, Member.deleted.is_(False))
+        ).scalar_one_or_none()
+
+
+def names_of(central: Central, member_nos: set[str]) -> dict[str, str]:
+    """member number -> name, for those of `member_nos` that exist and are not deleted."""
+    if not member_nos:
+        return {}
+    stmt = select(Member.member_no, Member.name).where(
+        Member.member_no.in_(sorted(member_nos)), Member.deleted.is_(False)
+    )
+    with central.db.reading() as s:
+        return {no: name for no, name in s.execute(stmt).all()}
+
+
 def count(central: Central) -> int:
     with central.db.reading() as s:
         return int(

@@ -36,3 +36,14 @@ def fetch(session: Session, kiosk_id: int, after: int, limit: int = 100) -> list
 
 def latest(session: Session) -> int:
     return counters.current(session, counters.UPDATES)
+
+
+def read(central: Central, kiosk_id: int, after: int, limit: int = 100) -> tuple[list[KioskUpdate], int]:
+    """The kiosk's updates after `after` and the cursor to ask from next time. With nothing new
+    the cursor stays, unless it is from the future (a restored database): then the present."""
+    with central.db.reading() as s:
+        rows = fetch(s, kiosk_id, after, limit)
+        if rows:
+            return rows, rows[-1].seq
+        head = latest(s)
+    return [], min(after, head)

@@ -1,10 +1,12 @@
-"""The `central` console script end to end: users, kiosks, members import, serve."""
+"""The `central` console script end to end: users, kiosks, members import, visits list, serve."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
+import uuid
 from pathlib import Path
 
 import requests
@@ -106,3 +108,70 @@ def test_serve_enroll_and_prompt_shutdown_with_a_waiting_long_poll(run_central_c
             proc.kill()
         out = proc.stdout.read() if proc.stdout else ""
     assert "Traceback" not in out, out
+
+
+def test_visits_list_is_the_visit_log_by_status(run_central_cli, tmp_path: Path) -> None:
+    from central.context import Central
+    from central.services import kiosks, visits
+    from central.settings import resolve
+
+    central = Central.open(resolve(None, tmp_path / "cli-data"))  # the data dir the CLI uses
+    try:
+        kiosk_id, _ = kiosks.create_kiosk(central, "Lobby A")
+
+        def register(n: int, name: str, host: str) -> int:
+            req = visits.VisitRequest(
+                client_id=str(uuid.uuid4()), id_type="passport", id_number=f"E{n:08d}", name=name,
+                mobile="13800138000", host=host, purpose="visit",
+            )  # fmt: skip
+            return visits.create_visit(central, kiosk_id, req)[0].visit_id
+
+        first = register(1, "Ann Lee", "A-1203")
+        second = register(2, "Bo Chen", "B-0801")
+        third = register(3, "Cy Wu", "C-0101")
+        visits.approve_visit(central, second, None)
+    finally:
+        central.close()
+
+    def listed(*args: str) -> list[dict[str, object]]:
+        r = run_central_cli("visits", "list", "--json", *args)
+        assert r.returncode == 0, r.stderr
+        return list(json.loads(r.stdout))
+
+    everything = listed()
+    assert [v["id"] for v in everything] == [third, second, first]  # newest first
+    assert [v["id"] for v in listed("--status", "approved")] == [second]
+    assert [v["id"] for v in listed("--status", "pending")] == [third, first]
+    assert everything[1]["status"] == "approved" and everything[1]["kiosk"] == "Lobby A"
+    text = run_central_cli("visits", "list", "--limit", "2")
+    lines = [line.split("\t") for line in text.stdout.splitlines()]
+    assert [(int(f[0]), f[3], f[-1]) for f in lines] == [
+        (third, "pending", "Cy Wu"),
+        (second, "approved", "Bo Chen"),
+    ]
+    assert "2 of 3" in text.stderr
+    for r in (text, run_central_cli("visits", "list", "--json")):
+        assert "E00000001" not in r.stdout and "13800138000" not in r.stdout  # no ID or mobile number
+    bad = run_central_cli("visits", "list", "--status", "nope")
+    assert bad.returncode == 2 and "--status must be one of pending, approved" in bad.stderr
+
+
+def test_keys_rotate_starts_signing_with_a_new_key(run_central_cli, tmp_path: Path) -> None:
+    from central.context import Central
+    from central.services import keys
+    from central.settings import resolve
+
+    said = []
+    for _ in range(2):
+        r = run_central_cli("keys", "rotate")
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.startswith("now signing with key ")
+        said.append(r.stdout.split()[-1])
+    assert said[0] != said[1]
+    central = Central.open(resolve(None, tmp_path / "cli-data"))
+    try:
+        published = {str(k["key_id"]) for k in keys.published(central)}
+    finally:
+        central.close()
+    # The first key signed no pass, so nothing needs it once the second one took over.
+    assert published == {said[1]}

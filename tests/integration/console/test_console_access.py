@@ -3,11 +3,13 @@ a role without the page → 403, the right roles → the page. POSTs need the se
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
 
+from central import roles
 from central.services import invitations
 from tests.fixtures.central import CentralServer
 
@@ -121,3 +123,15 @@ def test_forbidden_page_is_a_page_in_the_viewers_language(populated: CentralServ
     assert r.status_code == 403
     assert "text/html" in r.headers["content-type"]
     assert "您的角色无权打开此页面" in r.text
+
+
+def test_each_roles_navigation_lists_exactly_the_pages_the_table_gives_it(populated: CentralServer) -> None:
+    table = roles.pages()
+    for role in ROLES:
+        s = login(populated, role)
+        r = s.get(populated.url("/console/kiosks"), timeout=10)  # a page every role may open
+        assert r.status_code == 200, role
+        nav = r.text.split("<nav>", 1)[1].split("</nav>", 1)[0]
+        links = re.findall(r'<a href="/console/([a-z]+)"', nav)
+        assert links and set(links) <= table.keys(), (role, links)
+        assert len(links) == len(set(links)) and set(links) == {p for p, who in table.items() if role in who}
