@@ -249,13 +249,8 @@ async def member_save(request: Request, v: MembersAction) -> Response:
     if not parsed.members:  # an all-empty form is a "blank line" to the CSV rules
         return _member_form(request, v, f, 422, _t(request)("Fill in the member's details."), existing)
     r = parsed.members[0]
-    data = members.MemberData(
-        member_no=r.member_no, name=r.name, card_uids=r.card_uids, facilities=r.facilities,
-        valid_from=r.valid_from, valid_until=r.valid_until, status=r.status,
-        visits_remaining=r.visits_remaining,
-    )  # fmt: skip
     try:
-        await run_in_threadpool(members.upsert, web_auth.get_central(request), data)
+        await run_in_threadpool(members.upsert, web_auth.get_central(request), r)
     except Invalid as exc:
         return _member_form(request, v, f, 422, _service_error(request, exc), existing)
     return _see("/console/members", "saved")

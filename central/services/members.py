@@ -8,11 +8,13 @@ floor raised: a kiosk whose cursor is below the floor has missed deletions and m
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
+
+from lobby_core.members_csv import CsvFileError, MemberRecord, parse_csv
 
 from .. import counters
 from ..context import Central
@@ -21,17 +23,6 @@ from ..models import Member, utcnow
 
 MAX_PAGE = 5000
 
-
-@dataclass(frozen=True)
-class MemberData:
-    member_no: str
-    name: str
-    card_uids: tuple[str, ...]
-    facilities: tuple[str, ...]
-    valid_from: date
-    valid_until: date
-    status: str
-    visits_remaining: int | None
 
 
 @dataclass
@@ -51,7 +42,7 @@ class FeedPage:
     reset: bool  # the cursor was too old (or from another database): start over from these items
 
 
-def _fields(d: MemberData) -> dict[str, Any]:
+def _fields(d: MemberRecord) -> dict[str, Any]:
     return {
         "name": d.name,
         "card_uids": "|".join(d.card_uids),
@@ -64,14 +55,14 @@ def _fields(d: MemberData) -> dict[str, Any]:
 
 
 def _apply(
-    s: Session, rows: list[MemberData], replace: bool, result: ImportResult, lines: list[int] | None = None
+    s: Session, rows: list[MemberRecord], replace: bool, result: ImportResult, lines: list[int] | None = None
 ) -> None:
     existing = {m.member_no: m for m in s.execute(select(Member)).scalars()}
     card_owner = {
         uid: m.member_no for m in existing.values() if not m.deleted for uid in m.card_uids.split("|") if uid
     }
     in_file = {d.member_no for d in rows}
-    changes: list[tuple[Member | None, MemberData]] = []
+    changes: list[tuple[Member | None, MemberRecord]] = []
     for i, d in enumerate(rows):
         clash = next(
             (
@@ -123,26 +114,12 @@ def import_csv(central: Central, data: bytes, replace: bool = False) -> ImportRe
     """Import a members CSV (PRODUCT.md contract). Bad rows are reported by line and skipped;
     good rows are written in one transaction. With `replace`, members absent from the file are
     deleted. A file-level problem raises Invalid and changes nothing."""
-    from lobby_core.members_csv import CsvFileError, parse_csv  # the shared pure parser
-
     try:
         parsed = parse_csv(data)
     except CsvFileError as exc:
         raise Invalid(str(exc), code="bad_csv") from None
     result = ImportResult(errors=[str(e) for e in parsed.errors])
-    rows = [
-        MemberData(
-            member_no=r.member_no,
-            name=r.name,
-            card_uids=r.card_uids,
-            facilities=r.facilities,
-            valid_from=r.valid_from,
-            valid_until=r.valid_until,
-            status=r.status,
-            visits_remaining=r.visits_remaining,
-        )
-        for r in parsed.members
-    ]
+    rows = list(parsed.members)
     if replace and parsed.errors:
         # A bad row's member would otherwise be deleted as "absent from the file".
         raise Invalid(
@@ -153,7 +130,7 @@ def import_csv(central: Central, data: bytes, replace: bool = False) -> ImportRe
     return result
 
 
-def import_records(central: Central, rows: list[MemberData], replace: bool = False) -> ImportResult:
+def import_records(central: Central, rows: list[MemberRecord], replace: bool = False) -> ImportResult:
     """Write validated members in one transaction (what import_csv does after parsing)."""
     result = ImportResult()
     with central.db.writing() as s:
@@ -161,7 +138,7 @@ def import_records(central: Central, rows: list[MemberData], replace: bool = Fal
     return result
 
 
-def upsert(central: Central, member: MemberData) -> None:
+def upsert(central: Central, member: MemberRecord) -> None:
     """Create or edit one member (the console's edit form)."""
     result = ImportResult()
     with central.db.writing() as s:
