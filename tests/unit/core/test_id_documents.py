@@ -183,6 +183,7 @@ REFUSED = [
 @pytest.mark.parametrize(("id_type", "number", "key"), REFUSED)
 def test_refusals_carry_their_message_key(id_type: str, number: str, key: str) -> None:
     error = refused(id_type, number, key)
+    assert error.message and str(error) == error.message
     if len(number) >= 5:
         assert number not in error.message
         assert number not in str(error)
