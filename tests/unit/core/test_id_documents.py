@@ -438,7 +438,9 @@ def test_any_text_gives_a_document_or_our_error(id_type: str, number: str, count
     except IdDocumentError as error:
         assert error.key in ids.MESSAGE_KEYS and error.key.startswith("id.")
         compact = re.sub(r"[\s.-]", "", number)
-        if len(compact) >= 5:
+        # Only numbers with digits: Hypothesis also draws words from this code ("other"), which
+        # the unknown-type message lists on purpose.
+        if len(compact) >= 5 and re.search("[0-9]", compact):
             assert compact not in error.message
         return
     assert ids.validate(document.id_type, document.number, country=document.country, today=TODAY) == document
