@@ -283,7 +283,8 @@ def bench_members(tmp: Path) -> bool:
     data = tmp / "members"
     central = Central.open(resolve(url, data))
     rows = [
-        members.MemberData(
+        members.MemberRecord(
+            line=0,
             member_no=f"M{i:06d}",
             name=f"会员{i}",
             card_uids=(f"04{i:06X}AA",),

@@ -71,10 +71,10 @@ def test_members_full_copy_then_deltas_with_tombstones_and_moved_cards(make_kios
     assert kiosk_members(rig.data_dir) == central_members(sync_central)
 
     members.delete_member(sync_central.central, "A3")
-    members.upsert(sync_central.central, members.MemberData(
+    members.upsert(sync_central.central, members.MemberRecord(0,
         "A2", "李华", (uid_of(2),), ("pool",), date(2021, 1, 1),
         date(2030, 1, 1), "active", 2))
-    members.upsert(sync_central.central, members.MemberData(  # a card that left A2
+    members.upsert(sync_central.central, members.MemberRecord(0,  # a card that left A2
         "A4", "王芳", (uid_of(3),), ("gym",), date(2021, 1, 1),
         date(2030, 1, 1), "blocked", None))
     report = rig.engine().cycle()
@@ -137,7 +137,7 @@ def test_unsent_visits_are_not_handed_back_by_a_members_pull(make_kiosk, sync_ce
     rig.engine().cycle()
     rig.tap(uid_of(30))
     # Something else changes D1 at central while the tap is still in the outbox.
-    members.upsert(sync_central.central, members.MemberData(
+    members.upsert(sync_central.central, members.MemberRecord(0,
         "D1", "张三", (uid_of(30),), ("gym", "pool"), date(2020, 1, 1),
         date(2099, 1, 1), "active", 3))
     engine = rig.engine()
