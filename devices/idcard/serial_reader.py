@@ -29,12 +29,12 @@ from datetime import UTC, datetime
 
 import serial
 
-from devices.backoff import Backoff
 from devices.errors import DeviceError, DeviceProtocolError, DeviceTimeout, DeviceUnplugged
 from devices.events import IdCard
 from devices.health import Health, State
 from devices.serial_port import baudrate_from, drain, open_port, port_path, translate
 from devices.url import DeviceURL
+from lobby_core.backoff import Backoff
 
 from . import frame
 from .core import BAD_FRAMES, SILENT, UNPLUGGED, BaseIdReader
@@ -119,7 +119,7 @@ class SerialIdReader(BaseIdReader):
         self._thread.start()
 
     def _supervise(self) -> None:
-        backoff = Backoff(first=0.1, cap=2.0)
+        backoff = Backoff(base_s=0.1, cap_s=2.0)
         while not self._stop.is_set():
             try:
                 if self._session():
@@ -129,7 +129,7 @@ class SerialIdReader(BaseIdReader):
             except Exception:
                 log.exception("%s: polling loop failed; restarting it", self.where)
                 self._set_health(Health.down("ID reader loop restarting after an error"))
-            self._stop.wait(backoff.next())
+            self._stop.wait(backoff.next_delay())
 
     def _session(self) -> bool:
         """Open the port and poll until it fails or stop(); True if it was opened."""
