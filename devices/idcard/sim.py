@@ -89,7 +89,7 @@ class SimIdReader(BaseIdReader):
                 raise DeviceConfigError(f"{self.url}: a sim ID reader named {self.name!r} is already running")
             if self.control_path is not None:
                 self._control = ControlSocket(self.control_path, self.handle_command)
-            self._on_card = on_card
+            self._callback = on_card
             # A fresh queue per run: a dispatcher stuck in an old on_card never sees new cards.
             self._queue = queue.SimpleQueue()
             self._thread = threading.Thread(target=self._dispatch, args=(self._queue,),

@@ -80,7 +80,7 @@ class SimScanner(LineScanner):
                 raise DeviceConfigError(f"{self.url}: a sim scanner named {self.name!r} is already running")
             if self.control_path is not None:
                 self._control = ControlSocket(self.control_path, self.handle_command)
-            self._on_scan = on_scan
+            self._callback = on_scan
             self._queue = queue.SimpleQueue()
             self._thread = threading.Thread(
                 target=self._dispatch, name=f"sim-scanner:{self.name}", daemon=True

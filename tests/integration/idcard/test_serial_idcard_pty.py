@@ -335,7 +335,7 @@ def test_a_dead_polling_thread_is_restarted_by_health(sam_rig: SamRig) -> None:
         r.start(on_card)
         wait_until(lambda: r.health().is_ok)
         sam_rig.module.lay(RESIDENT)
-        wait_until(lambda: r._thread is not None and not r._thread.is_alive())
+        wait_until(lambda: r._worker.thread is not None and not r._worker.thread.is_alive())
     finally:
         threading.excepthook = previous_hook
     try:
