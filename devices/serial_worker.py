@@ -18,13 +18,17 @@ import errno
 import logging
 import threading
 from collections.abc import Callable
+from typing import TypeVar
 
 import serial
 
 from lobby_core.backoff import Backoff
 
+from .callback_device import CallbackDevice
 from .errors import DeviceError, DeviceUnplugged
 from .health import Health
+
+E = TypeVar("E")
 
 
 class Stopped(Exception):
@@ -147,3 +151,28 @@ class SerialWorker:
             except Exception:  # an unplugged port may fail to close; it is dropped either way
                 pass
         return True
+
+
+class SupervisedSerialDevice(CallbackDevice[E]):
+    """start()/stop()/health() of a device whose port a SerialWorker owns; the driver sets `_worker`."""
+
+    _worker: SerialWorker
+
+    def start(self, callback: Callable[[E], None]) -> None:
+        self._check_callback(callback)
+
+        def arm() -> None:
+            self._callback = callback
+            self._reset_run()
+
+        self._worker.start(arm)
+
+    def _reset_run(self) -> None:
+        """A start() is going ahead: reset what the driver keeps per run (under the worker's lock)."""
+
+    def stop(self) -> None:
+        self._worker.stop()
+
+    def health(self) -> Health:
+        self._worker.revive()
+        return super().health()

@@ -11,10 +11,10 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from . import simhub
-from .errors import DeviceConfigError
+from .errors import DeviceConfigError, DeviceError
 from .sim_control import ControlSocket, check_path
 from .url import DeviceURL
 
@@ -78,6 +78,48 @@ class SimRun(Generic[T]):
     def _dispatch(self, handle: Callable[[T], None]) -> None:
         while (event := self._queue.get()) is not _END:
             handle(event)  # type: ignore[arg-type]  # only put() and end() fill the queue
+
+
+class SimDevice(Generic[T]):
+    """start()/stop() bookkeeping of a sim:// device whose events go through a SimRun.
+
+    The device sets `_lock` (which also guards its own simulated state) and `_run = None`.
+    """
+
+    url: str
+    name: str
+    control_path: str | None
+    _lock: threading.Lock
+    _run: SimRun[T] | None
+    _kind: ClassVar[str]  # its simhub kind
+    _noun: ClassVar[str]  # "sim scanner": how errors name it
+
+    def handle_command(self, line: str) -> str:
+        raise NotImplementedError
+
+    def _begin(self, already_started: str, thread_name: str, handle: Callable[[T], None]) -> None:
+        """Start a run; call under `_lock`."""
+        if self._run is not None:
+            raise DeviceError(already_started)
+        self._run = SimRun(self, kind=self._kind, name=self.name, noun=self._noun, url=self.url,
+                           control=self.control_path, on_command=self.handle_command,
+                           thread_name=thread_name, handle=handle)
+
+    def stop(self) -> None:
+        with self._lock:
+            run, self._run = self._run, None
+            if run is None:
+                return
+            self._ending()
+            run.end()
+        run.join()
+        self._ended()
+
+    def _ending(self) -> None:
+        """The run is ending: under `_lock`, before its last events are delivered."""
+
+    def _ended(self) -> None:
+        """The run has ended: its thread is gone."""
 
 
 def control_param(url: DeviceURL) -> str | None:

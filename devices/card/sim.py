@@ -32,7 +32,7 @@ from ..errors import DeviceError, DeviceNotFound
 from ..events import Tap
 from ..health import Health
 from ..sim_control import plug_command
-from ..sim_run import SimRun, check_no_location, control_param, label_param
+from ..sim_run import SimDevice, check_no_location, control_param, label_param
 from ..url import DeviceURL
 from .tap_dispatch import deliver, make_tap
 from .uid import normalize_atr, normalize_uid
@@ -45,7 +45,10 @@ DEFAULT_READER = "Simulated reader"
 UNPLUGGED = "reader unplugged"
 
 
-class SimCardReader(CardReader):
+class SimCardReader(SimDevice[Tap], CardReader):
+    _kind = KIND
+    _noun = "sim card reader"
+
     def __init__(
         self,
         url: str,
@@ -62,7 +65,7 @@ class SimCardReader(CardReader):
         self.control_path = control
         self.taps_delivered = 0
         self._lock = threading.Lock()
-        self._run: SimRun[Tap] | None = None
+        self._run = None
         self._ever_started = False
         self._plugged = unplug_after != 0
         self._fault_armed = bool(unplug_after)  # the unplug fault fires once
@@ -72,22 +75,12 @@ class SimCardReader(CardReader):
 
     def start(self, on_tap: Callable[[Tap], None]) -> None:
         with self._lock:
-            if self._run is not None:
-                raise DeviceError(f"{self.url}: card reader is already started")
-            self._run = SimRun(self, kind=KIND, name=self.name, noun="sim card reader", url=self.url,
-                               control=self.control_path, on_command=self.handle_command,
-                               thread_name="sim-card-reader",
-                               handle=lambda tap: deliver(on_tap, tap, log))
+            self._begin(f"{self.url}: card reader is already started", "sim-card-reader",
+                        lambda tap: deliver(on_tap, tap, log))
             self._ever_started = True
 
-    def stop(self) -> None:
-        with self._lock:
-            run, self._run = self._run, None
-            if run is None:
-                return
-            self._card = None
-            run.end()
-        run.join()
+    def _ending(self) -> None:
+        self._card = None
 
     def health(self) -> Health:
         with self._lock:

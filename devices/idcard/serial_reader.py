@@ -22,7 +22,6 @@ from __future__ import annotations
 import logging
 import select
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 
 import serial
@@ -31,7 +30,7 @@ from devices.errors import DeviceProtocolError, DeviceTimeout
 from devices.events import IdCard
 from devices.health import Health, State
 from devices.serial_port import baudrate_from, drain, open_port, port_path, translate
-from devices.serial_worker import SerialWorker, Stopped
+from devices.serial_worker import SerialWorker, Stopped, SupervisedSerialDevice
 from devices.url import DeviceURL
 
 from . import frame
@@ -48,7 +47,7 @@ _WAIT_SLICE = 0.1  # longest select() wait, so stop() is honoured promptly
 _MAX_DISCARD_READS = 4
 
 
-class SerialIdReader(BaseIdReader):
+class SerialIdReader(SupervisedSerialDevice[IdCard], BaseIdReader):
     def __init__(self, url: str, path: str, *, baudrate: int = 115200, poll: float = 0.3,
                  timeout: float = 0.5, read_timeout: float = 3.0) -> None:
         super().__init__(url)
@@ -71,23 +70,6 @@ class SerialIdReader(BaseIdReader):
         self._silent = 0
         self._clean = 0
         self._rejected = 0  # bad frames during the current request
-
-    # -- IdReader API ---------------------------------------------------------------------------
-    def start(self, on_card: Callable[[IdCard], None]) -> None:
-        self._check_callback(on_card)
-
-        def arm() -> None:
-            self._callback = on_card
-            self._reset_run()
-
-        self._worker.start(arm)
-
-    def stop(self) -> None:
-        self._worker.stop()
-
-    def health(self) -> Health:
-        self._worker.revive()
-        return super().health()
 
     # -- the polling thread ---------------------------------------------------------------------
     def _open(self) -> serial.Serial:

@@ -33,7 +33,7 @@ from devices.events import IdCard, IdType
 from devices.health import Health
 from devices.sim_control import plug_command
 from devices.sim_faults import Fault
-from devices.sim_run import SimRun, check_no_location, control_param, label_param
+from devices.sim_run import SimDevice, check_no_location, control_param, label_param
 from devices.url import DeviceURL
 
 from .core import SILENT, UNPLUGGED, BaseIdReader
@@ -46,7 +46,10 @@ LONG_TERM_WORDS = ("long-term", "长期")
 _CARD_KEYS = {"number", "name", "type", "birth", "until"}
 
 
-class SimIdReader(BaseIdReader):
+class SimIdReader(SimDevice[IdCard], BaseIdReader):
+    _kind = KIND
+    _noun = "sim ID reader"
+
     def __init__(
         self,
         url: str = "sim://",
@@ -69,29 +72,19 @@ class SimIdReader(BaseIdReader):
         self._card_on = False
         self._lock = threading.Lock()
         self._ever_started = False
-        self._run: SimRun[IdCard] | None = None
+        self._run = None
 
     # -- IdReader API ---------------------------------------------------------------------------
     def start(self, on_card: Callable[[IdCard], None]) -> None:
         self._check_callback(on_card)
         with self._lock:
-            if self._run is not None:
-                raise DeviceError(f"{self.where}: already started")
-            self._run = SimRun(self, kind=KIND, name=self.name, noun="sim ID reader", url=self.url,
-                               control=self.control_path, on_command=self.handle_command,
-                               thread_name=f"sim-id-reader:{self.name}", handle=self._handle)
+            self._begin(f"{self.where}: already started", f"sim-id-reader:{self.name}", self._handle)
             self._callback = on_card
             self._ever_started = True
             self._card_on = False
             self._set_health(self._state())
 
-    def stop(self) -> None:
-        with self._lock:
-            run, self._run = self._run, None
-            if run is None:
-                return
-            run.end()
-        run.join()
+    def _ended(self) -> None:
         self._set_health(Health.down("stopped"))
 
     def _state(self) -> Health:

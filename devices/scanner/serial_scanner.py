@@ -13,7 +13,6 @@ missing at boot; health() says why nothing is being read meanwhile.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
 import serial
 
@@ -21,7 +20,7 @@ from devices.errors import DeviceUnplugged
 from devices.events import Scan
 from devices.health import Health
 from devices.serial_port import baudrate_from, open_port, port_path
-from devices.serial_worker import SerialWorker
+from devices.serial_worker import SerialWorker, SupervisedSerialDevice
 from devices.url import DeviceURL
 
 from .core import LineScanner, max_line_from
@@ -32,7 +31,7 @@ UNPLUGGED = "scanner unplugged"
 READ_POLL = 0.1  # seconds a read waits, so stop() is honoured even if cancel_read misses
 
 
-class SerialScanner(LineScanner):
+class SerialScanner(SupervisedSerialDevice[Scan], LineScanner):
     def __init__(self, url: str, path: str, baudrate: int, max_line: int) -> None:
         super().__init__(url, max_line)
         self.path = path
@@ -42,22 +41,6 @@ class SerialScanner(LineScanner):
             where=self.where, noun="scanner", thread_name=f"scanner:{path}", unplugged=UNPLUGGED,
             open_port=self._open, talk=self._read, set_health=self._set_health, log=log,
         )
-
-    # -- Scanner API --------------------------------------------------------------------------
-    def start(self, on_scan: Callable[[Scan], None]) -> None:
-        self._check_callback(on_scan)
-
-        def arm() -> None:
-            self._callback = on_scan
-
-        self._worker.start(arm)
-
-    def stop(self) -> None:
-        self._worker.stop()
-
-    def health(self) -> Health:
-        self._worker.revive()
-        return super().health()
 
     # -- on the worker's thread ---------------------------------------------------------------
     def _open(self) -> serial.Serial:

@@ -23,12 +23,12 @@ import logging
 import threading
 from collections.abc import Callable
 
-from devices.errors import DeviceConfigError, DeviceError
+from devices.errors import DeviceConfigError
 from devices.events import Scan
 from devices.health import Health
 from devices.sim_control import plug_command
 from devices.sim_faults import Fault
-from devices.sim_run import SimRun, control_param
+from devices.sim_run import SimDevice, control_param
 from devices.url import DeviceURL
 
 from .core import LineScanner, max_line_from
@@ -40,7 +40,10 @@ KIND = "scanner"
 _RESET = object()  # queue marker: the scanner was unplugged, drop any partial line
 
 
-class SimScanner(LineScanner):
+class SimScanner(SimDevice[object], LineScanner):
+    _kind = KIND
+    _noun = "sim scanner"
+
     def __init__(
         self,
         url: str = "sim://",
@@ -60,27 +63,17 @@ class SimScanner(LineScanner):
         self._unplug_after = unplug_after
         self._plugged = unplug_after != 0
         self._lock = threading.Lock()
-        self._run: SimRun[object] | None = None
+        self._run = None
 
     # -- Scanner API --------------------------------------------------------------------------
     def start(self, on_scan: Callable[[Scan], None]) -> None:
         self._check_callback(on_scan)
         with self._lock:
-            if self._run is not None:
-                raise DeviceError(f"{self.where}: already started")
-            self._run = SimRun(self, kind=KIND, name=self.name, noun="sim scanner", url=self.url,
-                               control=self.control_path, on_command=self.handle_command,
-                               thread_name=f"sim-scanner:{self.name}", handle=self._handle)
+            self._begin(f"{self.where}: already started", f"sim-scanner:{self.name}", self._handle)
             self._callback = on_scan
             self._set_health(self._state())
 
-    def stop(self) -> None:
-        with self._lock:
-            run, self._run = self._run, None
-            if run is None:
-                return
-            run.end()
-        run.join()
+    def _ended(self) -> None:
         self._set_health(Health.down("stopped"))
 
     def _state(self) -> Health:
