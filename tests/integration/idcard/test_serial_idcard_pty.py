@@ -13,6 +13,7 @@ import pytest
 import devices
 from devices.idcard.core import BAD_FRAMES, SILENT, UNPLUGGED
 from devices.idcard.serial_reader import ABSENT_POLLS, CLEAN_TO_OK, SILENT_AFTER, SerialIdReader
+from tests.fixtures.idcard import Cards
 from tests.fixtures.sam_module import OTHER_RESIDENT, RESIDENT, CardText, SamRig
 from tests.fixtures.scanner import wait_until
 from tests.fixtures.serial_pty import SocatPair
@@ -21,20 +22,6 @@ pytestmark = pytest.mark.integration
 
 FIND, SELECT, READ = b"\x20\x01", b"\x20\x02", b"\x30\x01"
 FAST = "poll=0.05&timeout=0.2&read_timeout=1"
-
-
-class Cards:
-    def __init__(self) -> None:
-        self.got: list[devices.IdCard] = []
-        self._lock = threading.Lock()
-
-    def __call__(self, card: devices.IdCard) -> None:
-        with self._lock:
-            self.got.append(card)
-
-    def numbers(self) -> list[str]:
-        with self._lock:
-            return [c.id_number for c in self.got]
 
 
 @pytest.fixture
