@@ -229,6 +229,24 @@ def test_logs_never_hold_the_number_or_the_full_name(sam_rig: SamRig, caplog) ->
     assert RESIDENT.number[:6] + RESIDENT.number[6:14] not in text
 
 
+def test_stop_while_waiting_for_an_answer_ends_the_thread_quietly(sam_rig: SamRig, caplog) -> None:
+    """stop() lands in the long wait for an answer (the module is silent, the timeout 30 s): the
+    thread ends without reporting a loop failure."""
+    caplog.set_level(logging.DEBUG, logger="devices")
+    sam_rig.module.silent = True
+    r = devices.open_id_reader(f"idcard-serial://{sam_rig.port}?poll=0.05&timeout=30")
+    assert isinstance(r, SerialIdReader)
+    r.start(Cards())
+    thread = r._worker.thread
+    try:
+        sam_rig.module.wait_for(lambda: sam_rig.module.count(FIND) >= 1, 5, "the first find card")
+    finally:
+        r.stop()
+    assert thread is not None and not thread.is_alive()  # stop() waits up to 5 s, the answer 30 s
+    assert str(r.health()) == "down: stopped"
+    assert [rec.getMessage() for rec in caplog.records if rec.levelno >= logging.WARNING] == []
+
+
 class HealthSteps(logging.Handler):
     """Each health change the reader logs, with the module's request count at that moment:
     the reader sends its next request only after logging, so the count is exact."""
