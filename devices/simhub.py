@@ -2,7 +2,7 @@
 
 `sim://?name=gate` registers under "gate" (default "default"); a test then calls
 `simhub.get("card_reader", "gate").tap("04A1B2C3")`; kinds are "card_reader", "relay",
-"printer" and "scanner".
+"printer", "scanner" and "id_reader".
 """
 
 from __future__ import annotations

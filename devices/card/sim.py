@@ -21,19 +21,18 @@ URL parameters:
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 from collections.abc import Callable
 
 from devices.sim_faults import Fault
 from lobby_core.masking import mask_uid
 
-from .. import simhub
 from ..base import CardReader
-from ..errors import DeviceConfigError, DeviceError, DeviceNotFound
+from ..errors import DeviceError, DeviceNotFound
 from ..events import Tap
 from ..health import Health
-from ..sim_control import ControlSocket, check_path, plug_command
+from ..sim_control import plug_command
+from ..sim_run import SimDevice, check_no_location, control_param, label_param
 from ..url import DeviceURL
 from .tap_dispatch import deliver, make_tap
 from .uid import normalize_atr, normalize_uid
@@ -46,7 +45,10 @@ DEFAULT_READER = "Simulated reader"
 UNPLUGGED = "reader unplugged"
 
 
-class SimCardReader(CardReader):
+class SimCardReader(SimDevice[Tap], CardReader):
+    _kind = KIND
+    _noun = "sim card reader"
+
     def __init__(
         self,
         url: str,
@@ -63,58 +65,26 @@ class SimCardReader(CardReader):
         self.control_path = control
         self.taps_delivered = 0
         self._lock = threading.Lock()
-        self._started = False
+        self._run = None
         self._ever_started = False
         self._plugged = unplug_after != 0
         self._fault_armed = bool(unplug_after)  # the unplug fault fires once
         self._card: str | None = None  # UID of the card on the reader
-        self._queue: queue.SimpleQueue[Tap | None] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
-        self._control: ControlSocket | None = None
 
     # -- CardReader -------------------------------------------------------------------
 
     def start(self, on_tap: Callable[[Tap], None]) -> None:
         with self._lock:
-            if self._started:
-                raise DeviceError(f"{self.url}: card reader is already started")
-            try:
-                other = simhub.get(KIND, self.name)
-            except LookupError:
-                other = None
-            if other is not None and other is not self:
-                raise DeviceConfigError(
-                    f"{self.url}: a sim card reader named {self.name!r} is already running"
-                )
-            if self.control_path is not None:
-                self._control = ControlSocket(self.control_path, self.handle_command)
-            # A fresh queue per run: a dispatcher stuck in an old on_tap never sees new taps.
-            self._queue = queue.SimpleQueue()
-            self._thread = threading.Thread(target=self._dispatch, args=(self._queue, on_tap),
-                                            name="sim-card-reader", daemon=True)
-            self._thread.start()
-            self._started = True
+            self._begin(f"{self.url}: card reader is already started", "sim-card-reader",
+                        lambda tap: deliver(on_tap, tap, log))
             self._ever_started = True
-            simhub.register(KIND, self.name, self)
 
-    def stop(self) -> None:
-        with self._lock:
-            if not self._started:
-                return
-            self._started = False
-            self._card = None
-            simhub.unregister(KIND, self.name, self)
-            control, self._control = self._control, None
-            thread, self._thread = self._thread, None
-            self._queue.put(None)
-        if control is not None:
-            control.close()
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout=5)
+    def _ending(self) -> None:
+        self._card = None
 
     def health(self) -> Health:
         with self._lock:
-            if not self._started:
+            if self._run is None:
                 return Health.down("stopped" if self._ever_started else "not started")
             if not self._plugged:
                 return Health.down(UNPLUGGED)
@@ -126,7 +96,7 @@ class SimCardReader(CardReader):
         """Put a card on the reader: one tap, however long it stays. False if not seen."""
         uid, atr = normalize_uid(uid), normalize_atr(atr)
         with self._lock:
-            if not self._started or not self._plugged:
+            if self._run is None or not self._plugged:
                 log.debug("sim card %s ignored: reader not watching", mask_uid(uid))
                 return False
             if self._card is not None:
@@ -138,7 +108,7 @@ class SimCardReader(CardReader):
                 self._plugged = False
                 self._card = None
                 log.warning("card reader down: %s (simulated)", UNPLUGGED)
-            self._queue.put(make_tap(uid, atr, self.reader_name))
+            self._run.put(make_tap(uid, atr, self.reader_name))
             return True
 
     def remove(self) -> None:
@@ -180,33 +150,13 @@ class SimCardReader(CardReader):
         return plug_command(self, verb, " ".join(args),
                             "tap, insert, remove, unplug, replug or health")
 
-    @staticmethod
-    def _dispatch(taps: queue.SimpleQueue[Tap | None], on_tap: Callable[[Tap], None]) -> None:
-        while (tap := taps.get()) is not None:
-            deliver(on_tap, tap, log)
-
-
-def _printable(url: DeviceURL, key: str, default: str) -> str:
-    value = url.get_str(key, default) or ""
-    if not value.strip() or not value.isprintable() or len(value) > 64:
-        raise DeviceConfigError(
-            f"{url.raw}: parameter {key}= must be printable text of 1..64 characters"
-        )
-    return value.strip()
-
 
 def open_device(url: DeviceURL) -> SimCardReader:
     url.check_params({"name", "reader", "fail", "control"})
-    if url.host or url.path.strip("/") or url.port is not None:
-        raise DeviceConfigError(f"{url.raw}: sim:// takes no host or path, only ?parameters")
-    name = _printable(url, "name", "default")
-    reader = _printable(url, "reader", DEFAULT_READER)
-    control = url.get_str("control")
-    if control is not None:
-        try:
-            check_path(control)
-        except DeviceConfigError as exc:
-            raise DeviceConfigError(f"{url.raw}: parameter control=: {exc}") from None
+    check_no_location(url)
+    name = label_param(url, "name", "default")
+    reader = label_param(url, "reader", DEFAULT_READER)
+    control = control_param(url)
     fault = Fault.parse(url.get_str("fail"), url.raw, ("absent",), "card reader")
     if fault.kind == "absent":
         raise DeviceNotFound(f"{url.raw}: no card reader connected (simulated)")

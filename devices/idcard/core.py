@@ -1,19 +1,18 @@
-"""What every ID card reader driver shares: the callback check, delivery, health and its words.
+"""What every ID card reader driver shares: delivering a card, and the words its health uses.
 
-The serial driver and the sim both hand cards to the application through `_deliver`, so a
-failing callback, the log lines and the health states are the same whichever is configured.
+The serial driver and the sim both hand cards to the application through `_deliver` (health and
+the callback itself live in devices.callback_device), so a failing callback, the log lines and
+the health states are the same whichever is configured.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Callable
+from typing import ClassVar
 
 from devices.base import IdReader
-from devices.errors import DeviceConfigError
+from devices.callback_device import CallbackDevice
 from devices.events import IdCard
-from devices.health import Health
 
 log = logging.getLogger("devices.idcard")
 
@@ -23,39 +22,14 @@ SILENT = "ID card module not answering"
 BAD_FRAMES = "bad frames from the ID card module"
 
 
-class BaseIdReader(IdReader):
-    where: str
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self._on_card: Callable[[IdCard], None] | None = None
-        self._state_lock = threading.Lock()
-        self._health = Health.down("not started")
-
-    def _set_health(self, health: Health) -> None:
-        with self._state_lock:
-            changed = health != self._health
-            self._health = health
-        if changed:
-            log.info("%s: %s", self.where, health)
-
-    def health(self) -> Health:
-        with self._state_lock:
-            return self._health
-
-    def _check_callback(self, on_card: Callable[[IdCard], None]) -> None:
-        if not callable(on_card):
-            raise DeviceConfigError(f"{self.where}: on_card must be callable, not {type(on_card).__name__}")
+class BaseIdReader(CallbackDevice[IdCard], IdReader):
+    _log: ClassVar[logging.Logger] = log
+    _callback_name: ClassVar[str] = "on_card"
 
     def _deliver(self, card: IdCard) -> None:
         """Hand one card to on_card; runs on the reader's own thread."""
-        callback = self._on_card
-        if callback is None:
+        if self._callback is None:
             return
         # str(card) is masked: the log never holds a whole ID number or name.
         log.info("%s: read %s", self.where, card)
-        try:
-            callback(card)
-        except Exception:
-            # The application's bug must not stop the reader; the next card still arrives.
-            log.exception("%s: on_card callback failed for %s", self.where, card)
+        self._call_back(card, f" for {card}")

@@ -19,22 +19,19 @@ loop: the decoder resynchronises on the preamble and every request starts afresh
 
 from __future__ import annotations
 
-import errno
 import logging
 import select
-import threading
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 
 import serial
 
-from devices.errors import DeviceError, DeviceProtocolError, DeviceTimeout, DeviceUnplugged
+from devices.errors import DeviceProtocolError, DeviceTimeout
 from devices.events import IdCard
 from devices.health import Health, State
 from devices.serial_port import baudrate_from, drain, open_port, port_path, translate
+from devices.serial_worker import SerialWorker, Stopped, SupervisedSerialDevice
 from devices.url import DeviceURL
-from lobby_core.backoff import Backoff
 
 from . import frame
 from .core import BAD_FRAMES, SILENT, UNPLUGGED, BaseIdReader
@@ -50,11 +47,7 @@ _WAIT_SLICE = 0.1  # longest select() wait, so stop() is honoured promptly
 _MAX_DISCARD_READS = 4
 
 
-class _Stopped(Exception):
-    """stop() was called while waiting for an answer."""
-
-
-class SerialIdReader(BaseIdReader):
+class SerialIdReader(SupervisedSerialDevice[IdCard], BaseIdReader):
     def __init__(self, url: str, path: str, *, baudrate: int = 115200, poll: float = 0.3,
                  timeout: float = 0.5, read_timeout: float = 3.0) -> None:
         super().__init__(url)
@@ -64,11 +57,11 @@ class SerialIdReader(BaseIdReader):
         self.timeout = timeout
         self.read_timeout = read_timeout
         self.where = f"ID reader {path}"
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._worker = SerialWorker(
+            where=self.where, noun="ID reader", thread_name=f"id-reader:{path}", unplugged=UNPLUGGED,
+            open_port=self._open, talk=self._watch, set_health=self._set_health, log=log,
+        )
         self._decoder = FrameDecoder()
-        self._ever_open = False
         self._reset_run()
 
     def _reset_run(self) -> None:
@@ -78,88 +71,16 @@ class SerialIdReader(BaseIdReader):
         self._clean = 0
         self._rejected = 0  # bad frames during the current request
 
-    # -- IdReader API ---------------------------------------------------------------------------
-    def start(self, on_card: Callable[[IdCard], None]) -> None:
-        self._check_callback(on_card)
-        with self._lock:
-            if self._thread is not None:
-                raise DeviceError(f"{self.where}: already started")
-            self._on_card = on_card
-            self._stop.clear()
-            self._reset_run()
-            self._set_health(Health.down("starting"))
-            self._spawn()
-
-    def stop(self) -> None:
-        with self._lock:
-            thread, self._thread = self._thread, None
-            self._stop.set()
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout=5)
-        if thread is not None:
-            self._set_health(Health.down("stopped"))
-
-    def health(self) -> Health:
-        with self._lock:
-            thread = self._thread
-            dead = thread is not None and not thread.is_alive() and not self._stop.is_set()
-            if dead:
-                # The loop catches every Exception; only something like SystemExit raised in
-                # on_card can end it. Supervise it here too: start it again.
-                log.error("%s: reader thread ended unexpectedly; restarting it", self.where)
-                self._spawn()
-        if dead:
-            self._set_health(Health.down("ID reader loop stopped unexpectedly; restarted"))
-        return super().health()
-
     # -- the polling thread ---------------------------------------------------------------------
-    def _spawn(self) -> None:
-        self._thread = threading.Thread(target=self._supervise, name=f"id-reader:{self.path}",
-                                        daemon=True)
-        self._thread.start()
+    def _open(self) -> serial.Serial:
+        return open_port(self.path, baudrate=self.baudrate, timeout=0, write_timeout=1.0, what="ID reader")
 
-    def _supervise(self) -> None:
-        backoff = Backoff(base_s=0.1, cap_s=2.0)
-        while not self._stop.is_set():
-            try:
-                if self._session():
-                    backoff.reset()
-            except _Stopped:
-                return
-            except Exception:
-                log.exception("%s: polling loop failed; restarting it", self.where)
-                self._set_health(Health.down("ID reader loop restarting after an error"))
-            self._stop.wait(backoff.next_delay())
-
-    def _session(self) -> bool:
-        """Open the port and poll until it fails or stop(); True if it was opened."""
-        try:
-            port = open_port(self.path, baudrate=self.baudrate, timeout=0, write_timeout=1.0,
-                             what="ID reader")
-        except DeviceError as exc:
-            log.debug("%s: cannot open the port: %s", self.where, exc)
-            gone = getattr(exc.__cause__, "errno", None) == errno.ENOENT and self._ever_open
-            self._set_health(Health.down(UNPLUGGED if gone else str(exc)))
-            return False
-        self._ever_open = True
+    def _watch(self, port: serial.Serial) -> None:
+        """Poll until stop() or the port fails; health turns ok at the first clean answer."""
         self._silent = 0
-        try:
-            while not self._stop.is_set():
-                self._poll_once(port)
-                self._stop.wait(self.poll)
-        except DeviceUnplugged:
-            log.warning("%s: port gone; reopening", self.where)
-            self._set_health(Health.down(UNPLUGGED))
-        except DeviceError as exc:
-            # Not a vanished port, but not one we can keep using either: start afresh.
-            log.warning("%s: %s; reopening", self.where, exc)
-            self._set_health(Health.down(str(exc)))
-        finally:
-            try:
-                port.close()
-            except Exception:  # an unplugged port may fail to close; it is dropped either way
-                pass
-        return True
+        while not self._worker.stopping.is_set():
+            self._poll_once(port)
+            self._worker.stopping.wait(self.poll)
 
     def _poll_once(self, port: serial.Serial) -> None:
         """find -> select -> read, stopping at the first step that does not succeed."""
@@ -249,8 +170,8 @@ class SerialIdReader(BaseIdReader):
             raise translate(exc, where) from exc
         deadline = time.monotonic() + timeout
         while True:
-            if self._stop.is_set():
-                raise _Stopped
+            if self._worker.stopping.is_set():
+                raise Stopped
             left = deadline - time.monotonic()
             if left <= 0:
                 raise DeviceTimeout(f"{where}: no answer within {timeout} s")

@@ -23,18 +23,17 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import queue
 import shlex
 import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
-from devices import simhub
-from devices.errors import DeviceConfigError, DeviceError
+from devices.errors import DeviceError
 from devices.events import IdCard, IdType
 from devices.health import Health
-from devices.sim_control import ControlSocket, check_path, plug_command
+from devices.sim_control import plug_command
 from devices.sim_faults import Fault
+from devices.sim_run import SimDevice, check_no_location, control_param, label_param
 from devices.url import DeviceURL
 
 from .core import SILENT, UNPLUGGED, BaseIdReader
@@ -47,7 +46,10 @@ LONG_TERM_WORDS = ("long-term", "长期")
 _CARD_KEYS = {"number", "name", "type", "birth", "until"}
 
 
-class SimIdReader(BaseIdReader):
+class SimIdReader(SimDevice[IdCard], BaseIdReader):
+    _kind = KIND
+    _noun = "sim ID reader"
+
     def __init__(
         self,
         url: str = "sim://",
@@ -69,55 +71,24 @@ class SimIdReader(BaseIdReader):
         self._plugged = unplug_after != 0
         self._card_on = False
         self._lock = threading.Lock()
-        self._started = False
         self._ever_started = False
-        self._queue: queue.SimpleQueue[IdCard | None] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
-        self._control: ControlSocket | None = None
+        self._run = None
 
     # -- IdReader API ---------------------------------------------------------------------------
     def start(self, on_card: Callable[[IdCard], None]) -> None:
         self._check_callback(on_card)
         with self._lock:
-            if self._started:
-                raise DeviceError(f"{self.where}: already started")
-            try:
-                other = simhub.get(KIND, self.name)
-            except LookupError:
-                other = None
-            if other is not None and other is not self:
-                raise DeviceConfigError(f"{self.url}: a sim ID reader named {self.name!r} is already running")
-            if self.control_path is not None:
-                self._control = ControlSocket(self.control_path, self.handle_command)
-            self._on_card = on_card
-            # A fresh queue per run: a dispatcher stuck in an old on_card never sees new cards.
-            self._queue = queue.SimpleQueue()
-            self._thread = threading.Thread(target=self._dispatch, args=(self._queue,),
-                                            name=f"sim-id-reader:{self.name}", daemon=True)
-            self._thread.start()
-            self._started = True
+            self._begin(f"{self.where}: already started", f"sim-id-reader:{self.name}", self._handle)
+            self._callback = on_card
             self._ever_started = True
             self._card_on = False
-            simhub.register(KIND, self.name, self)
             self._set_health(self._state())
 
-    def stop(self) -> None:
-        with self._lock:
-            if not self._started:
-                return
-            self._started = False
-            simhub.unregister(KIND, self.name, self)
-            control, self._control = self._control, None
-            thread, self._thread = self._thread, None
-            self._queue.put(None)
-        if control is not None:
-            control.close()
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout=5)
+    def _ended(self) -> None:
         self._set_health(Health.down("stopped"))
 
     def _state(self) -> Health:
-        if not self._started:
+        if self._run is None:
             return Health.down("stopped" if self._ever_started else "not started")
         if self.absent:
             return Health.down(f"ID reader not found: {self.where} (simulated absent)")
@@ -133,13 +104,13 @@ class SimIdReader(BaseIdReader):
         """Put a card on the reader: one read, however long it stays. False if not read."""
         card = make_card(number, name, id_type=id_type, birth=birth, valid_until=valid_until)
         with self._lock:
-            if not self._started or self.absent or not self._plugged or self._silent:
+            if self._run is None or self.absent or not self._plugged or self._silent:
                 return False
             if self._card_on:
                 raise DeviceError("a card is already on the reader; remove it first")
             self._card_on = True
             self.reads += 1
-            self._queue.put(card)
+            self._run.put(card)
             if self._unplug_after and self.reads >= self._unplug_after:
                 self._unplug_after = None  # fires once
                 self._plugged = False
@@ -196,9 +167,8 @@ class SimIdReader(BaseIdReader):
             return "ok"
         return plug_command(self, verb, rest.strip(), "card, insert, remove, unplug, replug or health")
 
-    def _dispatch(self, cards: queue.SimpleQueue[IdCard | None]) -> None:
-        while (card := cards.get()) is not None:
-            self._deliver(dataclasses.replace(card, read_at=datetime.now(UTC)))
+    def _handle(self, card: IdCard) -> None:
+        self._deliver(dataclasses.replace(card, read_at=datetime.now(UTC)))
 
 
 def make_card(number: str, name: str, *, id_type: IdType | str = IdType.RESIDENT,
@@ -261,21 +231,13 @@ def _iso_date(text: str, key: str) -> date:
 
 def open_device(url: DeviceURL) -> SimIdReader:
     url.check_params({"name", "fail", "control"})
-    if url.host or url.path.strip("/") or url.port is not None:
-        raise DeviceConfigError(f"{url.raw}: sim:// takes no host or path, only ?parameters")
-    name = url.get_str("name", "default") or ""
-    if not name.strip() or not name.isprintable() or len(name) > 64:
-        raise DeviceConfigError(f"{url.raw}: parameter name= must be printable text of 1..64 characters")
+    check_no_location(url)
+    name = label_param(url, "name", "default")
     fault = Fault.parse(url.get_str("fail"), url.raw, ("absent", "timeout"), "sim ID reader")
-    control = url.get_str("control")
-    if control is not None:
-        try:
-            check_path(control)
-        except DeviceConfigError as exc:
-            raise DeviceConfigError(f"{url.raw}: parameter control=: {exc}") from None
+    control = control_param(url)
     return SimIdReader(
         url.raw,
-        name=name.strip(),
+        name=name,
         absent=fault.kind == "absent",
         silent=fault.kind == "timeout",
         unplug_after=fault.unplug_after,

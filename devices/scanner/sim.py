@@ -20,16 +20,15 @@ URL parameters:
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 from collections.abc import Callable
 
-from devices import simhub
-from devices.errors import DeviceConfigError, DeviceError
+from devices.errors import DeviceConfigError
 from devices.events import Scan
 from devices.health import Health
-from devices.sim_control import ControlSocket, check_path, plug_command
+from devices.sim_control import plug_command
 from devices.sim_faults import Fault
+from devices.sim_run import SimDevice, control_param
 from devices.url import DeviceURL
 
 from .core import LineScanner, max_line_from
@@ -41,7 +40,10 @@ KIND = "scanner"
 _RESET = object()  # queue marker: the scanner was unplugged, drop any partial line
 
 
-class SimScanner(LineScanner):
+class SimScanner(SimDevice[object], LineScanner):
+    _kind = KIND
+    _noun = "sim scanner"
+
     def __init__(
         self,
         url: str = "sim://",
@@ -61,48 +63,17 @@ class SimScanner(LineScanner):
         self._unplug_after = unplug_after
         self._plugged = unplug_after != 0
         self._lock = threading.Lock()
-        self._started = False
-        self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
-        self._control: ControlSocket | None = None
+        self._run = None
 
     # -- Scanner API --------------------------------------------------------------------------
     def start(self, on_scan: Callable[[Scan], None]) -> None:
         self._check_callback(on_scan)
         with self._lock:
-            if self._started:
-                raise DeviceError(f"{self.where}: already started")
-            try:
-                other = simhub.get(KIND, self.name)
-            except LookupError:
-                other = None
-            if other is not None and other is not self:
-                raise DeviceConfigError(f"{self.url}: a sim scanner named {self.name!r} is already running")
-            if self.control_path is not None:
-                self._control = ControlSocket(self.control_path, self.handle_command)
-            self._on_scan = on_scan
-            self._queue = queue.SimpleQueue()
-            self._thread = threading.Thread(
-                target=self._dispatch, name=f"sim-scanner:{self.name}", daemon=True
-            )
-            self._thread.start()
-            self._started = True
-            simhub.register(KIND, self.name, self)
+            self._begin(f"{self.where}: already started", f"sim-scanner:{self.name}", self._handle)
+            self._callback = on_scan
             self._set_health(self._state())
 
-    def stop(self) -> None:
-        with self._lock:
-            if not self._started:
-                return
-            self._started = False
-            simhub.unregister(KIND, self.name, self)
-            control, self._control = self._control, None
-            thread, self._thread = self._thread, None
-            self._queue.put(None)
-        if control is not None:
-            control.close()
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout=5)
+    def _ended(self) -> None:
         self._set_health(Health.down("stopped"))
 
     def _state(self) -> Health:
@@ -118,9 +89,9 @@ class SimScanner(LineScanner):
         if not isinstance(data, bytes | bytearray):
             raise TypeError(f"feed() takes bytes, not {type(data).__name__}")
         with self._lock:
-            if not self._started or self.absent or not self._plugged:
+            if self._run is None or self.absent or not self._plugged:
                 return False
-            self._queue.put(bytes(data))
+            self._run.put(bytes(data))
             return True
 
     def scan(self, text: str) -> bool:
@@ -142,14 +113,14 @@ class SimScanner(LineScanner):
 
     def _unplug_locked(self) -> None:
         self._plugged = False
-        self._queue.put(_RESET)
-        if self._started:
+        if self._run is not None:
+            self._run.put(_RESET)
             self._set_health(self._state())
 
     def replug(self) -> None:
         with self._lock:
             self._plugged = True
-            if self._started:
+            if self._run is not None:
                 self._set_health(self._state())
 
     def handle_command(self, line: str) -> str:
@@ -161,15 +132,11 @@ class SimScanner(LineScanner):
             return "ok" if self.scan(rest) else f"ignored: {self.health().reason}"
         return plug_command(self, verb, rest, "scan, unplug, replug or health")
 
-    def _dispatch(self) -> None:
-        while True:
-            item = self._queue.get()
-            if item is None:
-                return
-            if item is _RESET:
-                self._framer.reset()
-            elif isinstance(item, bytes):
-                self._deliver(item)
+    def _handle(self, item: object) -> None:
+        if item is _RESET:
+            self._framer.reset()
+        elif isinstance(item, bytes):
+            self._deliver(item)
 
 
 def open_device(url: DeviceURL) -> SimScanner:
@@ -179,17 +146,11 @@ def open_device(url: DeviceURL) -> SimScanner:
         raise DeviceConfigError(f"{url.raw}: parameter name must not be empty")
     fault = Fault.parse(url.get_str("fail"), url.raw, ("absent",), "scanner")
     absent, unplug_after = fault.kind == "absent", fault.unplug_after
-    control = url.get_str("control")
-    if control is not None:
-        try:
-            check_path(control)
-        except DeviceConfigError as exc:
-            raise DeviceConfigError(f"{url.raw}: parameter control=: {exc}") from None
     return SimScanner(
         url.raw,
         name=name,
         max_line=max_line_from(url),
         absent=absent,
         unplug_after=unplug_after,
-        control=control,
+        control=control_param(url),
     )

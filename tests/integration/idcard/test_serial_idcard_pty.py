@@ -13,6 +13,7 @@ import pytest
 import devices
 from devices.idcard.core import BAD_FRAMES, SILENT, UNPLUGGED
 from devices.idcard.serial_reader import ABSENT_POLLS, CLEAN_TO_OK, SILENT_AFTER, SerialIdReader
+from tests.fixtures.idcard import Cards
 from tests.fixtures.sam_module import OTHER_RESIDENT, RESIDENT, CardText, SamRig
 from tests.fixtures.scanner import wait_until
 from tests.fixtures.serial_pty import SocatPair
@@ -21,20 +22,6 @@ pytestmark = pytest.mark.integration
 
 FIND, SELECT, READ = b"\x20\x01", b"\x20\x02", b"\x30\x01"
 FAST = "poll=0.05&timeout=0.2&read_timeout=1"
-
-
-class Cards:
-    def __init__(self) -> None:
-        self.got: list[devices.IdCard] = []
-        self._lock = threading.Lock()
-
-    def __call__(self, card: devices.IdCard) -> None:
-        with self._lock:
-            self.got.append(card)
-
-    def numbers(self) -> list[str]:
-        with self._lock:
-            return [c.id_number for c in self.got]
 
 
 @pytest.fixture
@@ -242,6 +229,24 @@ def test_logs_never_hold_the_number_or_the_full_name(sam_rig: SamRig, caplog) ->
     assert RESIDENT.number[:6] + RESIDENT.number[6:14] not in text
 
 
+def test_stop_while_waiting_for_an_answer_ends_the_thread_quietly(sam_rig: SamRig, caplog) -> None:
+    """stop() lands in the long wait for an answer (the module is silent, the timeout 30 s): the
+    thread ends without reporting a loop failure."""
+    caplog.set_level(logging.DEBUG, logger="devices")
+    sam_rig.module.silent = True
+    r = devices.open_id_reader(f"idcard-serial://{sam_rig.port}?poll=0.05&timeout=30")
+    assert isinstance(r, SerialIdReader)
+    r.start(Cards())
+    thread = r._worker.thread
+    try:
+        sam_rig.module.wait_for(lambda: sam_rig.module.count(FIND) >= 1, 5, "the first find card")
+    finally:
+        r.stop()
+    assert thread is not None and not thread.is_alive()  # stop() waits up to 5 s, the answer 30 s
+    assert str(r.health()) == "down: stopped"
+    assert [rec.getMessage() for rec in caplog.records if rec.levelno >= logging.WARNING] == []
+
+
 class HealthSteps(logging.Handler):
     """Each health change the reader logs, with the module's request count at that moment:
     the reader sends its next request only after logging, so the count is exact."""
@@ -335,7 +340,7 @@ def test_a_dead_polling_thread_is_restarted_by_health(sam_rig: SamRig) -> None:
         r.start(on_card)
         wait_until(lambda: r.health().is_ok)
         sam_rig.module.lay(RESIDENT)
-        wait_until(lambda: r._thread is not None and not r._thread.is_alive())
+        wait_until(lambda: r._worker.thread is not None and not r._worker.thread.is_alive())
     finally:
         threading.excepthook = previous_hook
     try:

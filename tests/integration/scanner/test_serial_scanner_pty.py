@@ -79,7 +79,7 @@ def test_a_dead_reader_thread_is_restarted_by_health(pty_port: PtyPort):
         scanner.start(on_scan)
         wait_until(lambda: scanner.health().is_ok)
         pty_port.write(b"KILL\r")
-        wait_until(lambda: scanner._thread is not None and not scanner._thread.is_alive())
+        wait_until(lambda: scanner._worker.thread is not None and not scanner._worker.thread.is_alive())
     finally:
         threading.excepthook = previous_hook
     try:

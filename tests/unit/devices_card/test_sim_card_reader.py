@@ -133,3 +133,13 @@ def test_handle_command_without_socket(opened) -> None:
     assert reader.handle_command("health") == "ok: watching Simulated reader"
     assert reader.handle_command("tap 04A1B2C3 3B8F 00") == "error: usage: tap UID [ATR]"
     wait_until(lambda: taps, "a tap")
+
+
+def test_stop_takes_the_card_off_the_reader(opened) -> None:
+    """A card left on at stop() is gone after start(): the next insert is a new presentation."""
+    reader, taps = opened("sim://?name=restart")
+    assert reader.insert("04a1b2c3")
+    reader.stop()
+    reader.start(taps.append)
+    assert reader.insert("04a1b2c3")
+    wait_until(lambda: len(taps) == 2, "two taps")

@@ -11,23 +11,10 @@ import devices
 from devices import simhub
 from devices.idcard.serial_reader import SerialIdReader
 from devices.idcard.sim import SimIdReader, make_card
+from tests.fixtures.idcard import Cards
 from tests.fixtures.scanner import wait_until
 
 NUMBER = "11010519491231002X"
-
-
-class Cards:
-    def __init__(self) -> None:
-        self.got: list[devices.IdCard] = []
-        self._lock = threading.Lock()
-
-    def __call__(self, card: devices.IdCard) -> None:
-        with self._lock:
-            self.got.append(card)
-
-    def numbers(self) -> list[str]:
-        with self._lock:
-            return [c.id_number for c in self.got]
 
 
 def test_serial_url() -> None:
