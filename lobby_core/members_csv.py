@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from lobby_core.facilities import facility_code
+from lobby_core.text import TextError, clean_text
 from lobby_core.uid import normalise_uid
 
 COLUMNS: tuple[str, ...] = (
@@ -89,14 +90,10 @@ def _member_no(v: str) -> str:
 
 def _name(v: str) -> str:
     # Never echo the name in a reason: it is personal data and the reason may be logged.
-    v = unicodedata.normalize("NFC", v).strip()
-    if not v:
-        raise _Bad("name is empty")
-    if _has_control(v):
-        raise _Bad("name contains control characters")
-    if len(v) > MAX_NAME:
-        raise _Bad(f"name is longer than {MAX_NAME} characters")
-    return " ".join(v.split())
+    try:
+        return clean_text(v, field="name", max_length=MAX_NAME)
+    except TextError as exc:
+        raise _Bad(str(exc)) from None
 
 
 def _cards(v: str) -> tuple[str, ...]:
