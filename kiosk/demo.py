@@ -22,6 +22,7 @@ from pathlib import Path
 
 from kiosk.commands.run import DEMO_MEMBERS
 from lobby_core.members_csv import COLUMNS
+from lobby_core.uid import normalise_uid
 
 DEMO_PASSWORDS = {"admin": ("admin", "demo-admin-pass"),
                   "reception": ("receptionist", "demo-reception-pass")}
@@ -181,8 +182,16 @@ def interactive(demo: Demo) -> None:
           flush=True)
     for raw in sys.stdin:
         text = raw.strip()
-        if text:
-            demo.tap(cards.get(text, text))
+        if not text:
+            continue
+        uid = cards.get(text, text)
+        try:
+            normalise_uid(uid)
+        except ValueError as exc:  # the reader would drop it silently: say why here
+            print(f"demo: {text!r} is neither a demo card (1-{len(cards)}) nor a card UID: {exc}",
+                  flush=True)
+            continue
+        demo.tap(uid)
     if not sys.stdin.isatty():
         signal.sigwait({signal.SIGINT, signal.SIGTERM})
 
