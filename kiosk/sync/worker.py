@@ -28,7 +28,6 @@ from backend_client import errors
 from backend_client.api import CentralAPI
 from backend_client.status import StatusBook
 from devices import Health
-from kiosk.app.listeners import Listeners, Unsubscribe
 from kiosk.store import Store, StoreError
 from lobby_core.backoff import Backoff
 
@@ -61,7 +60,8 @@ class SyncWorker:
         self._wake = threading.Event()
         self._visits_due = threading.Event()
         self._urgent = threading.Event()  # cuts a backoff wait short: stop, or a visitor
-        self._visit_news: Listeners[VisitNews] = Listeners(log, "sync visit news")
+        self._visit_news: list[Callable[[VisitNews], None]] = []
+        self._news_lock = threading.Lock()
         self._threads: list[threading.Thread] = []
         self._refused_token: str | None = None  # the token central said no to
         self._token_lock = threading.Lock()
@@ -90,15 +90,25 @@ class SyncWorker:
         self._urgent.set()
         self._wake.set()
 
-    def subscribe_visits(self, listener: Callable[[VisitNews], None]) -> Unsubscribe:
+    def subscribe_visits(self, listener: Callable[[VisitNews], None]) -> None:
         """`listener` hears VisitNews on the sync threads; it must return quickly."""
-        return self._visit_news.subscribe(listener)
+        with self._news_lock:
+            self._visit_news.append(listener)
+
+    def _publish(self, news: VisitNews) -> None:
+        with self._news_lock:
+            listeners = list(self._visit_news)
+        for listener in listeners:
+            try:
+                listener(news)
+            except Exception:  # a listener's bug must not stop sync
+                log.exception("sync: a visit listener failed")
 
     def _visit_changed(self, client_id: str) -> None:
-        self._visit_news.publish(VisitNews(client_id=client_id))
+        self._publish(VisitNews(client_id=client_id))
 
     def _visits_failed(self, why: str, started: float) -> None:
-        self._visit_news.publish(VisitNews(failure=why, attempt_started=started))
+        self._publish(VisitNews(failure=why, attempt_started=started))
 
     def _engine(self, api: CentralAPI) -> SyncEngine:
         return SyncEngine(self.store, api, self.book, self.settings, self.device_health,
