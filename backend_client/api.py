@@ -77,6 +77,13 @@ class CentralAPI:
                                  read_timeout_s=wait_s + LONG_POLL_MARGIN_S)
         return wire.parse(wire.UpdatesPage, data, "updates")
 
+    # -- visitor desk: host directory and blocklist -----------------------------------------
+    def hosts(self) -> wire.Hosts:
+        return wire.parse(wire.Hosts, self.http.request("GET", f"{API}/hosts"), "hosts")
+
+    def blocklist(self) -> wire.Blocklist:
+        return wire.parse(wire.Blocklist, self.http.request("GET", f"{API}/blocklist"), "blocklist")
+
     # -- keys, revocations, heartbeat ------------------------------------------------------
     def keys(self) -> wire.Keys:
         return wire.parse(wire.Keys, self.http.request("GET", f"{API}/keys"), "keys")

@@ -123,6 +123,28 @@ class UpdatesPage(Wire):
     next_cursor: Count
 
 
+class HostItem(Wire):
+    id: Count
+    kind: Literal["unit", "company"]
+    label: Annotated[str, Field(min_length=1, max_length=200)]
+    detail: Annotated[str, Field(max_length=200)] = ""
+
+
+class Hosts(Wire):
+    """GET /api/v1/hosts: the whole host directory; `version` bumps on every change."""
+
+    version: Count
+    items: Annotated[list[HostItem], Field(max_length=10_000)]
+
+
+class Blocklist(Wire):
+    """GET /api/v1/blocklist: HMAC-SHA256 hashes (hex) of lobby_core.id_documents.canonical_key
+    under `key` (base64, 32 bytes), so a kiosk can check a registration before sending it."""
+
+    key: Annotated[str, Field(min_length=40, max_length=64)]
+    hashes: Annotated[list[Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]], Field(max_length=1_000_000)]
+
+
 M = TypeVar("M", bound=Wire)
 
 

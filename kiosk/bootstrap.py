@@ -14,11 +14,11 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Generic, TypeVar
 
 import devices
-from kiosk.app import EntranceSettings, Gate, MemberEntrance, PassEntrance, VisitorDesk
+from kiosk.app import DeskSettings, EntranceSettings, Gate, MemberEntrance, PassEntrance, VisitorDesk
 from kiosk.config import Config
 from kiosk.domain.model import FacilityRule, Policy
 from kiosk.entrance import LockerBank
-from kiosk.store import Store
+from kiosk.store import Store, StoreError
 from kiosk.store.run_lock import RunLock
 from kiosk.sync import client as sync_client
 from kiosk.sync.engine import SyncSettings
@@ -143,8 +143,13 @@ class Kiosk:
 
     def tick(self) -> None:
         """Periodic upkeep from the main loop (about once a second): record pulse outcomes
-        the store refused earlier. Never waits behind a tap in progress."""
+        the store refused earlier; purge ended visits (the desk does it at most hourly).
+        Never waits behind a tap in progress."""
         self.gate.retry_unsaved()
+        try:
+            self.visitor_desk.upkeep()
+        except StoreError as exc:
+            log.error("kiosk: visitor purge failed (tried again next hour): %s", exc)
 
     def relays_off(self) -> None:
         """Switch every relay off now, without waiting for anything else to stop."""
@@ -189,7 +194,9 @@ class Kiosk:
                "relay": gate if not gate.is_ok else self.gate_relay.health()}
         for i, relay in enumerate(self.locker_relays):
             out[f"locker_relay{i or ''}"] = relay.health()
-        out["printer"] = self.printer.health()
+        printer, slips = self.printer.health(), self.visitor_desk.print_health()
+        # A slip that failed to print shows even while the printer itself looks fine.
+        out["printer"] = printer if not printer.is_ok or slips.is_ok else slips
         out["qr_scanner"] = self.scanner.health()
         out["id_reader"] = self.id_reader.health()
         return out
@@ -219,8 +226,9 @@ def build(cfg: Config, *,
       through the Gate it waits for a tap in progress, and vice versa.
     - An ID card read runs on the ID reader's thread (VisitorDesk.handle_id_card), which
       only hands the card on; a visitor screen gets it through its adapter like any result.
-    - A print will run on the thread of whoever asks VisitorDesk (a UI worker thread,
-      never the UI thread: a slip takes seconds).
+    - Registration, the wait for a decision and a print run on the thread of whoever asks
+      VisitorDesk (a UI worker thread, never the UI thread: a wait takes up to
+      `[visitors] approval_wait_s`, a slip seconds); sync's threads only notify the wait.
     - A sync cycle runs on the "sync-cycle" thread and central's long-poll on "sync-poll";
       both use the store, whose write lock serialises them with taps. A tap only nudges sync.
     - Kiosk.tick() and Kiosk.health() run on the caller's thread (`kiosk run`'s main loop);
@@ -271,8 +279,15 @@ def build(cfg: Config, *,
                                     direction=cfg.kiosk.direction)
         member_entrance = MemberEntrance(store, gate, settings, bank)
         pass_entrance = PassEntrance(gate)
-        visitor_desk = VisitorDesk(printer.device)
         sync = SyncWorker(store, sync_client.CentralConfig.from_config(cfg), sync_settings)
+        v = cfg.visitors
+        visitor_desk = VisitorDesk(
+            store, printer.device,
+            DeskSettings(place=cfg.kiosk.name, zone=cfg.zone, approval_wait_s=v.approval_wait_s,
+                         retention_days=v.retention_days,
+                         privacy_notice_version=v.privacy_notice_version),
+            nudge=sync.nudge_visits)
+        sync.subscribe_visits(visitor_desk.on_sync_news)
         # -- the card reader last: the member entrance is ready for it
         reader = open_card_reader(cfg.devices.card_reader)
     except BaseException:

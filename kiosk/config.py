@@ -108,6 +108,14 @@ def _id_reader(v: Any) -> str:
     return v
 
 
+def _notice_version(v: Any) -> str:
+    """A privacy-notice version: what the visitor accepted is compared with it as text."""
+    _str()(v)
+    if len(v) > 32 or not all(c.isascii() and (c.isalnum() or c in ".-_") for c in v):
+        raise ValueError(f"must be 1 to 32 letters, digits, '.', '-' or '_', got {v!r}")
+    return v
+
+
 def central_url_problem(v: str) -> str | None:
     """Why `v` is no URL for central, or None. Plain http is for this machine only: the
     token, member names and card UIDs must not cross a network in clear."""
@@ -283,6 +291,13 @@ class CentralSection:
 
 
 @dataclass(frozen=True)
+class VisitorsSection:
+    approval_wait_s: int = opt(_int(5, 3600), 120, "how long a visitor waits for reception's decision")
+    retention_days: int = opt(_int(1, 3650), 30, "local visitor rows are purged this long after the visit")
+    privacy_notice_version: str = opt(_notice_version, "1", "the notice a visitor must accept")
+
+
+@dataclass(frozen=True)
 class LogSection:
     level: str = opt(_choice("DEBUG", "INFO", "WARNING", "ERROR"), "INFO", "")
 
@@ -295,6 +310,7 @@ class Config:
     access: AccessSection = field(default_factory=AccessSection)
     lockers: LockersSection = field(default_factory=LockersSection)
     central: CentralSection = field(default_factory=CentralSection)
+    visitors: VisitorsSection = field(default_factory=VisitorsSection)
     log: LogSection = field(default_factory=LogSection)
     path: str = ""
 

@@ -6,10 +6,12 @@ from .errors import ServiceUnavailable
 from .gate import Gate, Passage, Through
 from .member_entrance import EntranceSettings, MemberEntrance
 from .pass_entrance import PassEntrance, PassResult
-from .visitor_desk import VisitorDesk, VisitorRequest, VisitorResult, VisitorTicket
+from .visitor_desk import DeskSettings, VisitorDesk, VisitorRequest, VisitorResult, VisitorTicket
+from .visitor_form import FormError, VisitorForm
 
 __all__ = [
-    "EntranceSettings", "Gate", "MemberEntrance", "PassEntrance", "PassResult", "Passage",
-    "ServiceUnavailable", "Through", "VisitorDesk", "VisitorRequest", "VisitorResult",
-    "VisitorTicket",
+    "DeskSettings", "EntranceSettings", "FormError", "Gate", "MemberEntrance", "PassEntrance",
+    "PassResult", "Passage",
+    "ServiceUnavailable", "Through", "VisitorDesk", "VisitorForm", "VisitorRequest",
+    "VisitorResult", "VisitorTicket",
 ]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from .errors import StoreError
 from .events import Event, PulseState
+from .hosts import HostEntry
 from .lockers import Locker
 from .members import ImportResult, PageResult
 from .store import Store, Tx
 from .visitors import QueuedVisit, VisitorRequest, VisitState
 
-__all__ = ["Event", "ImportResult", "Locker", "PageResult", "PulseState", "QueuedVisit", "Store",
+__all__ = ["Event", "HostEntry", "ImportResult", "Locker", "PageResult", "PulseState", "QueuedVisit", "Store",
            "StoreError", "Tx", "VisitState", "VisitorRequest"]

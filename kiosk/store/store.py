@@ -22,10 +22,11 @@ from backend_client import wire
 from kiosk.domain.model import FacilityRule, Freeze, Member
 from lobby_core.members_csv import MemberRecord
 
-from . import events, lockers, members, meta, migrate, rules, sync_state, visitors
+from . import events, hosts, lockers, members, meta, migrate, rules, sync_state, visitors
 from .database import DB_FILENAME, make_engine, reading, writing
 from .errors import StoreError
 from .events import Event, PulseState
+from .hosts import HostEntry
 from .lockers import Locker
 from .members import ImportResult, PageResult
 from .names import NameCipher
@@ -158,6 +159,22 @@ class Tx:
     def revocations(self) -> dict[str, list[int]]:
         return sync_state.revocations(self.conn)
 
+    def put_blocklist(self, blocklist: wire.Blocklist) -> None:
+        sync_state.put_blocklist(self.conn, blocklist)
+
+    def blocklist(self) -> tuple[bytes, frozenset[str]] | None:
+        return sync_state.blocklist(self.conn)
+
+    # host directory
+    def hosts_version(self) -> int | None:
+        return hosts.version(self.conn)
+
+    def replace_hosts(self, directory: wire.Hosts) -> None:
+        hosts.replace(self.conn, directory)
+
+    def search_hosts(self, text: str, limit: int = hosts.MAX_MATCHES) -> list[HostEntry]:
+        return hosts.search(self.conn, text, limit)
+
     # visitor queue
     def queue_visit(self, request: VisitorRequest, now: datetime) -> str:
         return visitors.queue(self.conn, self._cipher, self._id_cipher, request, now)
@@ -166,13 +183,19 @@ class Tx:
         return visitors.queued(self.conn, self._cipher, self._id_cipher, limit)
 
     def record_visit(self, visit: wire.Visit, now: datetime) -> None:
-        visitors.record(self.conn, visit, now)
+        visitors.record(self.conn, self._cipher, visit, now)
 
     def reject_visit(self, client_id: str, reason: str, now: datetime) -> None:
         visitors.reject(self.conn, client_id, reason, now)
 
     def visit_state(self, client_id: str) -> VisitState | None:
-        return visitors.state(self.conn, client_id)
+        return visitors.state(self.conn, self._cipher, client_id)
+
+    def open_visits(self) -> list[VisitState]:
+        return visitors.open_visits(self.conn, self._cipher)
+
+    def purge_ended_visits(self, ended_before: datetime) -> int:
+        return visitors.purge_ended(self.conn, ended_before)
 
     # lockers
     def configure_lockers(self, bank: Sequence[Locker]) -> list[str]:

@@ -9,6 +9,8 @@ RevocationList.from_dict(doc).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from datetime import datetime
 from typing import Any
@@ -24,6 +26,7 @@ RESYNC_MARK = "sync.resync_mark"
 UPDATES_CURSOR = "sync.updates_cursor"
 PASS_KEYS = "sync.pass_keys"
 REVOCATIONS = "sync.revocations"
+BLOCKLIST = "sync.blocklist"
 
 
 def _int(conn: Connection, key: str) -> int:
@@ -106,3 +109,21 @@ def revocations(conn: Connection) -> dict[str, list[int]]:
     doc = _doc(conn, REVOCATIONS) or {}
     return {"pass_ids": list(doc.get("pass_ids", [])),
             "invitation_ids": list(doc.get("invitation_ids", []))}
+
+
+def put_blocklist(conn: Connection, blocklist: wire.Blocklist) -> None:
+    meta.put(conn, BLOCKLIST, json.dumps({"key": blocklist.key, "hashes": sorted(set(blocklist.hashes))}))
+
+
+def blocklist(conn: Connection) -> tuple[bytes, frozenset[str]] | None:
+    """(HMAC key, hex hashes) as central last sent them, or None before the first (or when
+    the stored document is damaged: then the kiosk checks nothing and central still does)."""
+    doc = _doc(conn, BLOCKLIST)
+    if doc is None:
+        return None
+    try:
+        key = base64.b64decode(doc["key"], validate=True)
+        hashes = frozenset(str(h) for h in doc["hashes"])
+    except (KeyError, TypeError, ValueError, binascii.Error):
+        return None
+    return key, hashes

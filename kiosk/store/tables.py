@@ -126,7 +126,7 @@ class Meta(Base):
 
 
 class SyncVisit(Base):
-    """Revisions 0003 and 0004: a visitor registration on its way to central, then central's
+    """Revisions 0003, 0004 and 0005: a visitor registration on its way to central, then central's
     decision on it. The personal data (request_enc, id_number_enc) is dropped as soon as
     central has the visit."""
 
@@ -145,3 +145,18 @@ class SyncVisit(Base):
     pass_text: Mapped[str | None] = mapped_column(Text)
     pass_valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Revision 0005: what the slip shows, kept after the personal data is dropped.
+    name_masked: Mapped[str | None] = mapped_column(String(100))
+    host: Mapped[str | None] = mapped_column(String(200))
+
+
+class Host(Base):
+    """Revision 0005: the host directory (units/rooms and companies) synced from central."""
+
+    __tablename__ = "hosts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(16))
+    label: Mapped[str] = mapped_column(String(200))
+    detail: Mapped[str] = mapped_column(String(200))
+    search: Mapped[str] = mapped_column(String(400))  # casefolded label
+    initials: Mapped[str] = mapped_column(String(200))  # pinyin initials of the label

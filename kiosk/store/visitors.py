@@ -16,13 +16,15 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from backend_client import wire
+from lobby_core.id_documents import IdType
+from lobby_core.masking import mask_name
 
 from .names import NameCipher, load_or_create_key
 from .tables import SyncVisit
@@ -35,7 +37,8 @@ _NONCE = 12
 # row, or decrypted as something else (a member name), fails instead of reading back.
 _AD_PREFIX = b"lobby-kiosk visitor id number\x00"
 
-IdType = Literal["cn_ric", "passport", "hk_macao_permit", "taiwan_permit", "other"]
+# Still waiting for central: the only statuses the desk waits on, and never purged.
+OPEN = ("queued", "pending")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +80,9 @@ class VisitState:
     pass_id: int | None
     pass_text: str | None
     pass_valid_until: datetime | None
+    created_at: datetime | None = None
+    name_masked: str | None = None  # what the slip shows; kept after the personal data goes
+    host: str | None = None
 
 
 class IdNumberCipher:
@@ -146,16 +152,32 @@ def queued(conn: Connection, names: NameCipher, ids: IdNumberCipher, limit: int 
     return out
 
 
-def record(conn: Connection, v: wire.Visit, now: datetime) -> None:
-    """Central's view of a visit (from POST /visits, GET /visits/{id} or a decision update)."""
+def _slip_fields(names: NameCipher, client_id: str, blob: bytes | None) -> dict[str, str]:
+    """The masked name and the host from a still-encrypted registration (empty if none)."""
+    if blob is None:
+        return {}
+    try:
+        data = json.loads(names.decrypt(client_id, blob) or "null")
+    except ValueError:
+        return {}
+    if not isinstance(data, dict) or not isinstance(data.get("name"), str):
+        return {}
+    return {"name_masked": mask_name(data["name"])[:100], "host": str(data.get("host", ""))[:200]}
+
+
+def record(conn: Connection, names: NameCipher, v: wire.Visit, now: datetime) -> None:
+    """Central's view of a visit (from POST /visits, GET /visits/{id} or a decision update).
+
+    Central has the registration now: the kiosk forgets the visitor's personal data and keeps
+    what the pass and the slip need (the pass, the masked name, the host)."""
     p = v.pass_
+    blob = conn.execute(select(_t.c.request_enc).where(_t.c.client_id == v.client_id)).scalar()
     conn.execute(
         update(_t).where(_t.c.client_id == v.client_id).values(
             visit_id=v.visit_id, status=v.status, deny_reason=v.deny_reason,
             pass_id=p.pass_id if p else None, pass_text=p.text if p else None,
             pass_valid_until=p.valid_until if p else None, updated_at=now,
-            # Central has it now: the kiosk forgets the visitor's personal data.
-            request_enc=None, id_number_enc=None))
+            request_enc=None, id_number_enc=None, **_slip_fields(names, v.client_id, blob)))
 
 
 def reject(conn: Connection, client_id: str, reason: str, now: datetime) -> None:
@@ -164,10 +186,31 @@ def reject(conn: Connection, client_id: str, reason: str, now: datetime) -> None
         updated_at=now))
 
 
-def state(conn: Connection, client_id: str) -> VisitState | None:
+def state(conn: Connection, names: NameCipher, client_id: str) -> VisitState | None:
     row = conn.execute(select(_t).where(_t.c.client_id == client_id)).first()
     if row is None:
         return None
-    m = row._mapping
+    return _state(names, row._mapping)
+
+
+def _state(names: NameCipher, m: Any) -> VisitState:
+    # Before central has it the slip's fields are still inside the encrypted registration.
+    slip = _slip_fields(names, m["client_id"], m["request_enc"]) if m["name_masked"] is None else {}
     return VisitState(m["client_id"], m["status"], m["visit_id"], m["deny_reason"], m["pass_id"],
-                      m["pass_text"], m["pass_valid_until"])
+                      m["pass_text"], m["pass_valid_until"], m["created_at"],
+                      slip.get("name_masked", m["name_masked"]), slip.get("host", m["host"]))
+
+
+def open_visits(conn: Connection, names: NameCipher) -> list[VisitState]:
+    """Registrations central has not decided yet (queued or pending), oldest first: what a
+    restarted kiosk resumes waiting for."""
+    rows = conn.execute(select(_t).where(_t.c.status.in_(OPEN)).order_by(_t.c.created_at)).all()
+    return [_state(names, r._mapping) for r in rows]
+
+
+def purge_ended(conn: Connection, ended_before: datetime) -> int:
+    """Delete visits that ended before `ended_before`: an approved one ends when its pass does,
+    any other decided one when it was decided (its last update). Open ones are never purged."""
+    ended = func.coalesce(_t.c.pass_valid_until, _t.c.updated_at)
+    result = conn.execute(delete(_t).where(_t.c.status.not_in(OPEN), ended < ended_before))
+    return int(result.rowcount or 0)

@@ -1,5 +1,6 @@
 """One sync cycle with central: push events and visits, pull members, keys and revocations,
-read updates, send a heartbeat. The worker repeats it; `kiosk sync --once` runs it once.
+the visitor desk's host directory and blocklist, read updates, send a heartbeat. The worker
+repeats it; `kiosk sync --once` runs it once.
 
 Ordering is what keeps it exact:
 - events go first, so central's visit counts include them before members come back;
@@ -36,6 +37,7 @@ from . import outbox
 log = logging.getLogger(__name__)
 LOCK_FILE = "sync.lock"
 DeviceHealth = Callable[[], list[dict[str, str]]]
+VisitChanged = Callable[[str], None]  # a visit's client id: central took or decided it
 
 
 @dataclass(frozen=True)
@@ -97,12 +99,14 @@ def sync_lock(data_dir: Path, wait_s: float) -> Iterator[None]:
 class SyncEngine:
     def __init__(self, store: Store, api: CentralAPI, book: StatusBook,
                  settings: SyncSettings | None = None,
-                 device_health: DeviceHealth | None = None) -> None:
+                 device_health: DeviceHealth | None = None,
+                 visit_changed: VisitChanged | None = None) -> None:
         self.store = store
         self.api = api
         self.book = book
         self.settings = settings or SyncSettings()
         self.device_health = device_health
+        self.visit_changed = visit_changed
         self.data_dir = store.path.parent
         self._started = time.monotonic()
 
@@ -118,6 +122,8 @@ class SyncEngine:
                 self.push_visits(report)
                 self.pull_members(report)
                 self.pull_keys_and_revocations()
+                self.pull_hosts()
+                self.pull_blocklist()
                 self.poll_updates(0.0, report)
                 self.heartbeat()
         except errors.CentralError as exc:
@@ -131,11 +137,14 @@ class SyncEngine:
         self.book.success(backlog=backlog, members_as_of=as_of, clock_skew_s=self.api.clock_skew_s)
         return report
 
-    def push_only(self) -> CycleReport:
-        """Send waiting events now (after a tap), without the rest of the cycle."""
+    def push_only(self, visits: bool = False) -> CycleReport:
+        """Send waiting events now (after a tap), and with `visits` waiting registrations too
+        (a visitor is standing at the kiosk), without the rest of the cycle."""
         report = CycleReport()
         try:
             with sync_lock(self.data_dir, self.settings.lock_wait_s):
+                if visits:
+                    self.push_visits(report)
                 self.push_events(report)
         except errors.CentralError as exc:
             self.book.failure(exc)
@@ -233,6 +242,7 @@ class SyncEngine:
 
     def apply_updates(self, page: wire.UpdatesPage) -> None:
         now = _now()
+        decided: list[str] = []
         with self.store.write() as tx:
             for u in page.items:
                 if u.kind == "decision":
@@ -242,6 +252,7 @@ class SyncEngine:
                         log.warning("sync: ignoring a malformed decision update (seq %d)", u.seq)
                         continue
                     tx.record_visit(visit, now)
+                    decided.append(visit.client_id)
                 elif u.kind == "revocation":
                     try:
                         rev = wire.RevocationUpdate.model_validate(u.payload)
@@ -250,6 +261,43 @@ class SyncEngine:
                         continue
                     tx.add_revocation(rev)
             tx.set_updates_cursor(page.next_cursor)
+        for client_id in decided:  # after the commit: a waiting desk reads the decision
+            self._visit_changed(client_id)
+
+    def _visit_changed(self, client_id: str) -> None:
+        if self.visit_changed is None:
+            return
+        try:
+            self.visit_changed(client_id)
+        except Exception:  # a listener's bug must not stop sync
+            log.exception("sync: a visit listener failed")
+
+    # -- visitor desk: host directory and blocklist ----------------------------------------
+    def pull_hosts(self) -> None:
+        """The host directory, rewritten only when central's version moved."""
+        try:
+            directory = self.api.hosts()
+        except errors.CentralRejected as exc:
+            if exc.status != 404:
+                raise
+            log.debug("sync: central has no host directory (an older central)")
+            return
+        with self.store.write() as tx:
+            if tx.hosts_version() != directory.version:
+                tx.replace_hosts(directory)
+                log.info("sync: host directory version %d (%d hosts)", directory.version,
+                         len(directory.items))
+
+    def pull_blocklist(self) -> None:
+        try:
+            blocklist = self.api.blocklist()
+        except errors.CentralRejected as exc:
+            if exc.status != 404:
+                raise
+            log.debug("sync: central publishes no blocklist (an older central)")
+            return
+        with self.store.write() as tx:
+            tx.put_blocklist(blocklist)
 
     # -- visits ----------------------------------------------------------------------------
     def push_visits(self, report: CycleReport) -> None:
@@ -259,15 +307,18 @@ class SyncEngine:
             if q.request is None:
                 with self.store.write() as tx:
                     tx.reject_visit(q.client_id, "registration unreadable", _now())
+                self._visit_changed(q.client_id)
                 continue
             try:
                 visit = self.api.create_visit(q.request.to_wire())
             except errors.CentralRejected as exc:
                 with self.store.write() as tx:
                     tx.reject_visit(q.client_id, str(exc), _now())
+                self._visit_changed(q.client_id)
                 continue
             with self.store.write() as tx:
                 tx.record_visit(visit, _now())
+            self._visit_changed(q.client_id)
             report.visits_sent += 1
 
     # -- heartbeat -------------------------------------------------------------------------

@@ -76,6 +76,17 @@ def test_empty_file_gives_defaults(tmp_path: Path) -> None:
         ("kiosk = 3\n", ["[kiosk]", "table"]),
         ("[central]\nca_bundle = '/nonexistent/ca.pem'\n", ["ca_bundle", "no such file"]),
         ("[kiosk\nname='x'\n", ["not valid TOML"]),
+        ("[visitors]\nwait_s = 60\n", ["[visitors]", "wait_s", "approval_wait_s"]),
+        ("[visitors]\napproval_wait_s = 4\n", ["[visitors]", "approval_wait_s", "between"]),
+        ("[visitors]\napproval_wait_s = 3601\n", ["approval_wait_s", "between"]),
+        ("[visitors]\napproval_wait_s = 120.5\n", ["approval_wait_s", "integer"]),
+        ("[visitors]\nretention_days = 0\n", ["[visitors]", "retention_days", "between"]),
+        ("[visitors]\nretention_days = 3651\n", ["retention_days", "between"]),
+        ("[visitors]\nretention_days = '30'\n", ["retention_days", "integer"]),
+        ("[visitors]\nprivacy_notice_version = ''\n", ["privacy_notice_version", "empty"]),
+        ("[visitors]\nprivacy_notice_version = 'v 2'\n", ["privacy_notice_version", "letters"]),
+        ("[visitors]\nprivacy_notice_version = '" + "9" * 33 + "'\n", ["privacy_notice_version"]),
+        ("[visitors]\nprivacy_notice_version = 2\n", ["privacy_notice_version", "string"]),
     ],
 )
 def test_bad_config_names_file_and_key(tmp_path: Path, text: str, must_mention: list[str]) -> None:
@@ -199,3 +210,13 @@ def test_bad_id_reader_is_refused_naming_the_key(tmp_path: Path, value: object,
     assert str(path) in message and "[devices]" in message
     for needle in must_mention:
         assert needle in message
+
+
+def test_visitors_defaults_and_bounds() -> None:
+    v = config.from_dict({}).visitors
+    assert (v.approval_wait_s, v.retention_days, v.privacy_notice_version) == (120, 30, "1")
+    edge = config.from_dict({"visitors": {"approval_wait_s": 5, "retention_days": 3650,
+                                          "privacy_notice_version": "2026-06_v1." + "x" * 21}})
+    assert (edge.visitors.approval_wait_s, edge.visitors.retention_days) == (5, 3650)
+    top = config.from_dict({"visitors": {"approval_wait_s": 3600, "retention_days": 1}}).visitors
+    assert (top.approval_wait_s, top.retention_days) == (3600, 1)
