@@ -145,3 +145,16 @@ class SyncVisit(Base):
     pass_text: Mapped[str | None] = mapped_column(Text)
     pass_valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Revision 0006: approved here with a receptionist's PIN (the pass is then the kiosk's own),
+    # and when central acknowledged that approval (NULL while it still has to be sent).
+    approved_by: Mapped[str | None] = mapped_column(String(64))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    approval_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ReceptionistPin(Base):
+    """Revision 0006: the argon2 hashes of receptionists' kiosk PINs, as central last sent them."""
+
+    __tablename__ = "receptionist_pins"
+    user: Mapped[str] = mapped_column(String(64), primary_key=True)
+    pin_hash: Mapped[str] = mapped_column(String(255))
