@@ -5,6 +5,7 @@ Everything below here speaks HTTP; everything above speaks these methods and our
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -30,22 +31,31 @@ class CentralAPI:
         self.http.close()
 
     # -- enrollment ------------------------------------------------------------------------
-    def enroll(self, code: str, kiosk_version: str | None = None) -> wire.Enrolled:
-        """Trade a one-time code for a token; a wrong, used or expired code is EnrollmentRefused."""
+    def enroll(self, code: str, kiosk_version: str | None = None,
+               public_key: bytes | None = None) -> wire.Enrolled:
+        """Trade a one-time code for a token; a wrong, used or expired code is EnrollmentRefused.
+
+        `public_key` (raw Ed25519) registers the kiosk's own pass-signing key with it; its key
+        id being taken is KeyIdTaken (the code stays good: draw another key and enroll again).
+        """
         body: dict[str, Any] = {"code": code}
         if kiosk_version:
             body["kiosk_version"] = kiosk_version
+        if public_key is not None:
+            body["public_key"] = base64.b64encode(public_key).decode("ascii")
         try:
             data = self.http.post_once(f"{API}/enroll", body)
-        except errors.NotAuthorised:
-            raise errors.EnrollmentRefused(
-                "central refused the enrollment code: it is wrong, was used already, or expired "
-                "(ask for a new one: `central kiosks add NAME`)") from None
         except errors.CentralRejected as exc:
+            if exc.status == 409:
+                raise errors.KeyIdTaken(str(exc), 409) from None
             if exc.status == 422:
                 raise errors.EnrollmentRefused(
                     "central refused the enrollment code as malformed (check for typos)") from None
             raise
+        except errors.NotAuthorised:
+            raise errors.EnrollmentRefused(
+                "central refused the enrollment code: it is wrong, was used already, or expired "
+                "(ask for a new one: `central kiosks add NAME`)") from None
         return wire.parse(wire.Enrolled, data, "enroll")
 
     # -- members ---------------------------------------------------------------------------
@@ -68,6 +78,12 @@ class CentralAPI:
         data = self.http.request("POST", f"{API}/visits", json_body=request)
         return wire.parse(wire.Visit, data, "visit")
 
+    def kiosk_approval(self, visit_id: int, approval: dict[str, Any]) -> wire.Visit:
+        """Tell central this kiosk approved a visit it has with a receptionist's PIN."""
+        data = self.http.request("POST", f"{API}/visits/{int(visit_id)}/kiosk-approval",
+                                 json_body=approval)
+        return wire.parse(wire.Visit, data, "visit")
+
     def visit(self, visit_id: int) -> wire.Visit:
         return wire.parse(wire.Visit, self.http.request("GET", f"{API}/visits/{int(visit_id)}"), "visit")
 
@@ -87,6 +103,20 @@ class CentralAPI:
     # -- keys, revocations, heartbeat ------------------------------------------------------
     def keys(self) -> wire.Keys:
         return wire.parse(wire.Keys, self.http.request("GET", f"{API}/keys"), "keys")
+
+    def pins(self) -> wire.Pins:
+        return wire.parse(wire.Pins, self.http.request("GET", f"{API}/pins"), "pins")
+
+    def register_kiosk_key(self, public_key: bytes) -> wire.KioskKeyAck:
+        """Register this kiosk's own pass-signing key; KeyIdTaken: draw another and try again."""
+        body = {"public_key": base64.b64encode(public_key).decode("ascii")}
+        try:
+            data = self.http.request("POST", f"{API}/kiosk-key", json_body=body)
+        except errors.CentralRejected as exc:
+            if exc.status == 409:
+                raise errors.KeyIdTaken(str(exc), 409) from None
+            raise
+        return wire.parse(wire.KioskKeyAck, data, "kiosk-key")
 
     def revocations(self) -> wire.Revocations:
         return wire.parse(wire.Revocations, self.http.request("GET", f"{API}/revocations"),

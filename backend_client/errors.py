@@ -54,3 +54,9 @@ class EnrollmentRefused(CentralError):
     """The enrollment code is wrong, used or expired."""
 
     kind = "enrollment_refused"
+
+
+class KeyIdTaken(CentralRejected):
+    """Central refused the kiosk's public key: its one-byte key id is in use. Draw another key."""
+
+    kind = "key_id_taken"

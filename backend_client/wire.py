@@ -111,6 +111,22 @@ class Visit(Wire):
     pass_: PassOut | None = Field(default=None, alias="pass")
 
 
+class PinItem(Wire):
+    user: Annotated[str, Field(min_length=1, max_length=64)]
+    pin_hash: Annotated[str, Field(min_length=1, max_length=255)]
+
+
+class Pins(Wire):
+    """GET /api/v1/pins: receptionists' kiosk PIN hashes (argon2)."""
+
+    items: Annotated[list[PinItem], Field(max_length=1000)]
+
+
+class KioskKeyAck(Wire):
+    key_id: Annotated[int, Field(ge=0, le=255)]
+    registered: bool
+
+
 class UpdateItem(Wire):
     seq: Count
     kind: Short

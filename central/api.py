@@ -1,11 +1,13 @@
 """The kiosk API under /api/v1: enrollment, members feed, events, visits, the updates long-poll,
-heartbeat, signing keys, revocations and invitation lookup (by the signed QR text only). Every
+heartbeat, signing keys (central's and the kiosks' own), kiosk PIN hashes, revocations and
+invitation lookup (by the signed QR text only). Every
 route but /enroll needs the kiosk's bearer token, and a kiosk only ever sees its own visits and
 updates."""
 
 from __future__ import annotations
 
 import asyncio
+import base64
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated
@@ -16,6 +18,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from lobby_core.masking import mask_name
+from lobby_core.passes import key_id_for
+from lobby_core.passes.keys import public_key_from_raw
 
 from .context import Central
 from .errors import Unauthorized
@@ -31,15 +35,20 @@ from .schemas import (
     InvitationOut,
     KeyOut,
     KeysOut,
+    KioskApproval,
+    KioskKeyRequest,
+    KioskKeyResponse,
     MembersPage,
     PassOut,
+    PinItem,
+    PinsOut,
     RevocationsOut,
     UpdateItem,
     UpdatesPage,
     VisitCreate,
     VisitOut,
 )
-from .services import events, invitations, kiosks, members, revocations, updates, visits
+from .services import events, invitations, kiosks, members, revocations, updates, users, visits
 from .services import keys as signing_keys
 from .signing import FACILITIES
 from .web_auth import get_central
@@ -80,10 +89,17 @@ Kiosk = Annotated[KioskIdentity, Depends(current_kiosk)]
 CentralDep = Annotated[Central, Depends(get_central)]
 
 
-@router.post("/enroll", response_model=EnrollResponse, responses={401: {"model": ErrorBody}})
+@router.post(
+    "/enroll",
+    response_model=EnrollResponse,
+    responses={401: {"model": ErrorBody}, 409: {"model": ErrorBody, "description": "public key id taken"}},
+)
 def enroll(body: EnrollRequest, central: CentralDep) -> EnrollResponse:
-    """Trade the one-time code from `central kiosks add NAME` for this kiosk's bearer token."""
-    kiosk_id, name, token = kiosks.enroll(central, body.code)
+    """Trade the one-time code from `central kiosks add NAME` for this kiosk's bearer token; with
+    `public_key`, register the kiosk's own pass-signing key too (409 `key_id_taken`: draw another
+    key and enroll again, the code is still good)."""
+    raw = base64.b64decode(body.public_key) if body.public_key else None
+    kiosk_id, name, token = kiosks.enroll(central, body.code, raw)
     return EnrollResponse(kiosk_id=kiosk_id, name=name, token=token)
 
 
@@ -150,7 +166,12 @@ _VISIT_RESPONSES = {
 )  # type: ignore[arg-type]
 def create_visit(body: VisitCreate, central: CentralDep, kiosk: Kiosk, response: Response) -> VisitOut:
     """Register a visitor and ask reception; the decision arrives on /updates (or poll the visit)."""
-    view, created = visits.create_visit(central, kiosk.id, visits.VisitRequest(**body.model_dump()))
+    fields = body.model_dump()
+    approval = fields.pop("kiosk_approval")
+    req = visits.VisitRequest(
+        **fields, kiosk_approval=None if approval is None else visits.KioskApproval(**approval)
+    )
+    view, created = visits.create_visit(central, kiosk.id, req)
     if not created:
         response.status_code = 200
     return _visit_out(view)
@@ -166,6 +187,40 @@ def get_visit(
     visit_id: Annotated[int, Path(ge=1, le=2_000_000_000)], central: CentralDep, kiosk: Kiosk
 ) -> VisitOut:
     return _visit_out(visits.get_visit(central, kiosk.id, visit_id))
+
+
+@router.post(
+    "/visits/{visit_id}/kiosk-approval",
+    response_model=VisitOut,
+    response_model_by_alias=True,
+    responses={404: {"model": ErrorBody}},
+)
+def visit_kiosk_approval(
+    visit_id: Annotated[int, Path(ge=1, le=2_000_000_000)],
+    body: KioskApproval,
+    central: CentralDep,
+    kiosk: Kiosk,
+) -> VisitOut:
+    """A PIN approval at the kiosk of a visit central already has (the wait for reception ran
+    out); the pass must verify with this kiosk's own key (422 `bad_kiosk_pass`)."""
+    approval = visits.KioskApproval(**body.model_dump())
+    return _visit_out(visits.kiosk_approval(central, kiosk.id, visit_id, approval))
+
+
+@router.post("/kiosk-key", response_model=KioskKeyResponse, responses={409: {"model": ErrorBody}})
+def kiosk_key(body: KioskKeyRequest, central: CentralDep, kiosk: Kiosk) -> KioskKeyResponse:
+    """Register this kiosk's own pass-signing key (a kiosk enrolled before it had one, or one
+    that drew a new key). 409 `key_id_taken`: draw another key and try again."""
+    raw = base64.b64decode(body.public_key)
+    registered = kiosks.register_key(central, kiosk.id, raw)
+    return KioskKeyResponse(key_id=key_id_for(public_key_from_raw(raw)), registered=registered)
+
+
+@router.get("/pins", response_model=PinsOut)
+def pins(central: CentralDep, kiosk: Kiosk) -> PinsOut:
+    """Kiosk PIN hashes (argon2) of the receptionists and admins who may approve a visitor at a
+    kiosk when central cannot be asked."""
+    return PinsOut(items=[PinItem(user=u, pin_hash=h) for u, h in users.pin_hashes(central)])
 
 
 def _read_updates(central: Central, kiosk_id: int, after: int) -> UpdatesPage:

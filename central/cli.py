@@ -1,4 +1,4 @@
-"""The `central` command line: serve, users add, kiosks add, members import, visits list, keys
+"""The `central` command line: serve, users add/passwd/pin, kiosks add, members import, visits list, keys
 rotate, purge.
 
 Every command takes --database-url (else $CENTRAL_DATABASE_URL, else SQLite in the data
@@ -56,6 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
     uadd.add_argument("--role", required=True, choices=roles.ROLES)
     upw = _common(users.add_parser("passwd", help="set a user's password (read from stdin)"))
     upw.add_argument("name", metavar="NAME")
+    upin = _common(
+        users.add_parser("pin", help="set a receptionist's kiosk PIN, 4-8 digits (read from stdin)")
+    )
+    upin.add_argument("name", metavar="NAME")
 
     ks = sub.add_parser("kiosks", help="kiosks").add_subparsers(dest="action", required=True)
     kadd = _common(ks.add_parser("add", help="add a kiosk; prints its one-time enrollment code"))
@@ -149,6 +153,12 @@ def _run(args: argparse.Namespace) -> int:
 
             server = make_server(central, args.host, args.port, log_level=args.log_level)
             server.run()
+            return 0
+        if args.command == "users" and args.action == "pin":
+            from .services import users
+
+            users.set_pin(central, args.name, _read_password(f"kiosk PIN for {args.name}: "))
+            print(f"kiosk PIN of {args.name} set; kiosks use it after their next sync")
             return 0
         if args.command == "users":
             from . import web_auth

@@ -71,6 +71,25 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16))
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Revision 0004: argon2 hash of the kiosk PIN (receptionists, admins); kiosks get it in sync.
+    pin_hash: Mapped[str | None] = mapped_column(String(255))
+
+
+class KioskKey(Base):
+    """Revision 0004: a kiosk's own Ed25519 public key, for passes it signs after a PIN approval.
+
+    One active key per kiosk (retired_at NULL); a replaced key, or the key of a revoked kiosk,
+    stays published until `retire_after`, when every pass it can have signed has expired.
+    """
+
+    __tablename__ = "kiosk_keys"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kiosk_id: Mapped[int] = mapped_column(ForeignKey("kiosks.id", ondelete="CASCADE"), index=True)
+    key_id: Mapped[int] = mapped_column(Integer)  # 1 byte in the pass, never one central uses
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)  # raw, 32 bytes
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    retire_after: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class WebSession(Base):
@@ -181,6 +200,10 @@ class Visit(Base):
     # When the visit is over (denied/expired: at the decision; approved: pass expiry or exit).
     ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Revision 0004: approved at its kiosk with a receptionist's PIN (central was unreachable or
+    # the wait ran out): when, and the receptionist's user name as the kiosk sent it.
+    kiosk_approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    kiosk_approved_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class Revocation(Base):

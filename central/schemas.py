@@ -62,9 +62,36 @@ class ErrorBody(BaseModel):
 # -- enrollment -----------------------------------------------------------------------------
 
 
+# A raw Ed25519 public key, standard base64 (32 bytes -> 44 characters).
+PublicKeyB64 = Annotated[
+    str, StringConstraints(min_length=44, max_length=44, pattern=r"^[A-Za-z0-9+/]{43}=$")
+]
+
+
 class EnrollRequest(Strict):
     code: Text(32, 1)
     kiosk_version: Text(64) | None = None
+    public_key: PublicKeyB64 | None = Field(
+        default=None, description="the kiosk's own pass-signing key (PIN approvals), raw Ed25519 in base64"
+    )
+
+
+class KioskKeyRequest(Strict):
+    public_key: PublicKeyB64 = Field(description="raw Ed25519 public key, standard base64")
+
+
+class KioskKeyResponse(BaseModel):
+    key_id: int = Field(description="the key id byte the kiosk's passes carry")
+    registered: bool = Field(description="false: it was this kiosk's key already")
+
+
+class PinItem(BaseModel):
+    user: str
+    pin_hash: str = Field(description="argon2 hash of the user's kiosk PIN")
+
+
+class PinsOut(BaseModel):
+    items: list[PinItem] = Field(description="receptionists and admins who may approve at a kiosk")
 
 
 class EnrollResponse(BaseModel):
@@ -131,6 +158,12 @@ class EventResult(BaseModel):
 InvitationQr = Text(200, 1)
 
 
+class KioskApproval(Strict):
+    approved_by: Text(64, 1) = Field(description="the receptionist whose PIN the kiosk checked")
+    approved_at: AwareDatetime
+    pass_text: Text(200, 1) = Field(description="the pass the kiosk signed with its own key")
+
+
 class VisitCreate(Strict):
     client_id: Uuid
     id_type: Literal["cn_ric", "passport", "hk_macao_permit", "taiwan_permit", "other"]
@@ -143,6 +176,9 @@ class VisitCreate(Strict):
     invitation: InvitationQr | None = Field(
         default=None,
         description="the scanned invitation QR text: approved at once if it verifies and is usable",
+    )
+    kiosk_approval: KioskApproval | None = Field(
+        default=None, description="approved at the kiosk with a receptionist's PIN (central was unreachable)"
     )
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from lobby_core import passes
 from lobby_core.passes.keys import private_key_from_raw, private_key_to_raw, public_key_to_raw
 
+from .models import KioskKey
 from .models import SigningKey as KeyRow
 from .secrets_store import Secrets
 
@@ -51,6 +52,10 @@ class Signer:
 
     def _create(self, session: Session, now: datetime) -> KeyRow:
         taken = {r.key_id for r in self._published_rows(session, now)}
+        # Kiosks' own keys (PIN approvals) share the one-byte id space: never take theirs.
+        taken |= set(session.execute(
+            select(KioskKey.key_id).where(or_(KioskKey.retired_at.is_(None), KioskKey.retire_after > now))
+        ).scalars())
         while True:  # key ids are one byte: never reuse one a kiosk may still trust
             key = passes.SigningKey(Ed25519PrivateKey.generate(), now)
             if key.key_id not in taken:

@@ -15,11 +15,13 @@ from typing import Generic, TypeVar
 
 import devices
 from kiosk.app import DeskSettings, EntranceSettings, Gate, MemberEntrance, PassEntrance, VisitorDesk
+from kiosk.app.pin_approval import PinApproval
 from kiosk.config import Config
 from kiosk.domain.model import FacilityRule, Policy
 from kiosk.entrance import LockerBank
 from kiosk.store import Store, StoreError
 from kiosk.store.run_lock import RunLock
+from kiosk.store.signing_key import KioskKeyFile
 from kiosk.sync import client as sync_client
 from kiosk.sync.engine import SyncSettings
 from kiosk.sync.worker import SyncWorker, device_health_of
@@ -286,7 +288,9 @@ def build(cfg: Config, *,
             DeskSettings(place=cfg.kiosk.name, zone=cfg.zone, approval_wait_s=v.approval_wait_s,
                          retention_days=v.retention_days,
                          privacy_notice_version=v.privacy_notice_version),
-            nudge=sync.nudge_visits)
+            nudge=sync.nudge_visits,
+            # Offline fallback: a receptionist's PIN approves, the pass is signed by this kiosk.
+            pin_approval=PinApproval(store, KioskKeyFile(cfg.data_path)))
         sync.subscribe_visits(visitor_desk.on_sync_news)
         # -- the card reader last: the member entrance is ready for it
         reader = open_card_reader(cfg.devices.card_reader)

@@ -1,10 +1,12 @@
 """Visitor registrations: create (idempotent per kiosk and client id), approve with a signed
-pass, deny with a reason, expire when nobody decides, revoke; and the reads of visits that the
+pass, deny with a reason, expire when nobody decides, revoke, take a kiosk's PIN approval; and
+the reads of visits that the
 console and the CLI show (pending list, roll call, the visit log and its export)."""
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -15,16 +17,26 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from lobby_core import identity, passes
-from lobby_core.passes import InvalidClaims, PassClaims
+from lobby_core.passes import InvalidClaims, PassClaims, PassError
 
 from ..context import Central
 from ..errors import Conflict, Invalid, NotFound
 from ..models import BlocklistEntry, Invitation, Kiosk, User, Visit, utcnow
 from ..signing import FACILITIES, new_code_id
-from . import invitations, revocations, updates
+from . import invitations, kiosks, revocations, updates
 
+log = logging.getLogger(__name__)
 MAX_PARTY = 20
 FINAL = ("approved", "denied", "expired", "revoked")
+
+
+@dataclass(frozen=True)
+class KioskApproval:
+    """A visit approved at its kiosk with a receptionist's PIN, and the pass the kiosk signed."""
+
+    approved_by: str  # the receptionist's user name
+    approved_at: datetime
+    pass_text: str
 
 
 @dataclass(frozen=True)
@@ -38,6 +50,7 @@ class VisitRequest:
     purpose: str
     party_size: int = 1
     invitation: str | None = None  # the scanned invitation QR text
+    kiosk_approval: KioskApproval | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +101,8 @@ class VisitRow:
     pass_valid_until: datetime | None
     checked_in_at: datetime | None
     checked_out_at: datetime | None
+    kiosk_approved_at: datetime | None  # approved at `kiosk` with a PIN, by kiosk_approved_by
+    kiosk_approved_by: str | None
     purged: bool
 
 
@@ -223,6 +238,8 @@ def create_visit(central: Central, kiosk_id: int, req: VisitRequest) -> tuple[Vi
                         raise Conflict(
                             "this client id was used for a different visit", code="client_id_reused"
                         )
+                    if req.kiosk_approval is not None:
+                        _take_kiosk_approval(central, s, old, req.kiosk_approval, now)
                     return _view(old), False
                 blocked = (
                     s.execute(
@@ -268,10 +285,60 @@ def create_visit(central: Central, kiosk_id: int, req: VisitRequest) -> tuple[Vi
                         2 * req.party_size,
                     )
                     updates.push(central, s, kiosk_id, "decision", decision_payload(v))
+                elif req.kiosk_approval is not None:
+                    _take_kiosk_approval(central, s, v, req.kiosk_approval, now)
                 return _view(v), True
         except IntegrityError:
             continue  # a concurrent identical request won the insert; read it back
     raise Conflict("concurrent requests with this client id", code="client_id_reused")
+
+
+def _take_kiosk_approval(central: Central, s: Session, v: Visit, a: KioskApproval, now: datetime) -> None:
+    """Record that the visit's kiosk approved it with a receptionist's PIN, with the pass it signed.
+
+    The pass must verify with that kiosk's own key. A visit still pending (or expired because
+    nobody decided) becomes approved with it; one reception approved meanwhile keeps central's
+    pass; one reception denied stays denied and the kiosk's pass is revoked: a person's "no" wins.
+    Blocklisted visits are approved like any other and stay flagged for reception.
+    """
+    if v.kiosk_approved_at is not None:
+        return  # the kiosk resent it (a reply lost on the way)
+    try:
+        claims = passes.decode_pass(a.pass_text, kiosks.kiosk_verifier(s, v.kiosk_id, now), FACILITIES)
+    except PassError as exc:
+        raise Invalid(
+            f"the kiosk's pass does not verify with its key: {exc.code}", code="bad_kiosk_pass"
+        ) from None
+    at = min(a.approved_at, now)
+    v.kiosk_approved_at, v.kiosk_approved_by = at, a.approved_by[:64]
+    user = s.execute(select(User).where(User.username == a.approved_by)).scalar_one_or_none()
+    if v.status in ("denied", "revoked"):
+        revocations.add(central, s, "pass", claims.pass_id, claims.valid_until,
+                        f"visit {v.status} at the desk", visit_id=v.id)
+        return
+    if v.status != "pending" and v.status != "expired":
+        return  # approved by reception meanwhile: central's pass stands beside the kiosk's
+    if s.execute(select(Visit.id).where(Visit.pass_id == claims.pass_id)).first() is None:
+        v.pass_id = claims.pass_id
+    else:  # one chance in 2**32 per pass: the pass still works at gates, only roll call misses it
+        log.warning("visits: kiosk pass id of visit %d is taken; stored without it", v.id)
+    v.pass_text = a.pass_text
+    v.pass_valid_from, v.pass_valid_until = claims.valid_from, claims.valid_until
+    v.pass_facilities = "|".join(sorted(claims.facilities))
+    v.pass_entries = claims.entries_allowed
+    v.status, v.decided_at, v.ends_at = "approved", at, claims.valid_until
+    v.decided_by = user.id if user is not None else None
+    updates.push(central, s, v.kiosk_id, "decision", decision_payload(v))
+
+
+def kiosk_approval(central: Central, kiosk_id: int, visit_id: int, a: KioskApproval) -> VisitView:
+    """A PIN approval of a visit central has already (the kiosk's wait for reception ran out)."""
+    with central.db.writing() as s:
+        v = s.execute(select(Visit).where(Visit.id == visit_id).with_for_update()).scalar_one_or_none()
+        if v is None or v.kiosk_id != kiosk_id:
+            raise NotFound("no such visit")
+        _take_kiosk_approval(central, s, v, a, utcnow())
+        return _view(v)
 
 
 def _usable_invitation(central: Central, s: Session, qr_text: str, now: datetime) -> Invitation:
@@ -459,12 +526,14 @@ _COLUMNS = (
     Visit.id, Kiosk.name, Visit.status, Visit.name, Visit.id_type, Visit.id_masked, Visit.mobile,
     Visit.host, Visit.purpose, Visit.party_size, Visit.blocklisted, Visit.created_at, Visit.expires_at,
     Visit.decided_at, _decider.username, Visit.deny_reason, Visit.pass_id, Visit.pass_valid_until,
-    Visit.checked_in_at, Visit.checked_out_at, Visit.purged_at,
+    Visit.checked_in_at, Visit.checked_out_at, Visit.kiosk_approved_at, Visit.kiosk_approved_by,
+    Visit.purged_at,
 )  # fmt: skip
 _FIELDS = (
     "id", "kiosk", "status", "name", "id_type", "id_masked", "mobile", "host", "purpose",
     "party_size", "blocklisted", "created_at", "expires_at", "decided_at", "decided_by",
     "deny_reason", "pass_id", "pass_valid_until", "checked_in_at", "checked_out_at",
+    "kiosk_approved_at", "kiosk_approved_by",
 )  # fmt: skip
 _NEWEST_FIRST = (Visit.created_at.desc(), Visit.id.desc())
 

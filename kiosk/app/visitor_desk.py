@@ -253,6 +253,7 @@ class VisitorDesk:
             self._generation += 1
             self._changed.notify_all()  # a wait in progress ends approved
         log.info("visitor desk: registration %s approved at the kiosk", ticket.ref[:8])
+        self._nudge()  # central hears of it as soon as it is reachable
         return self._publish(VisitorResult(ticket.ref, APPROVED, pass_text=pass_text))
 
     # -- slips ---------------------------------------------------------------------------------

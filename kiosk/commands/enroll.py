@@ -2,6 +2,11 @@
 
 Exit status: 0 enrolled; 1 central refused the code or could not be reached; 2 bad config or
 URL. The token is stored in data_dir (mode 0600) and never printed.
+
+Enrolling also draws the kiosk's own Ed25519 signing key (for passes it signs after a
+receptionist's PIN approval), keeps it in data_dir (mode 0600) beside the token and sends its
+public half, which central publishes to every kiosk. A key whose one-byte id central already
+uses is refused without spending the code: another key is drawn.
 """
 
 from __future__ import annotations
@@ -16,9 +21,12 @@ from backend_client.status import STATUS_FILE
 from backend_client.token_store import TokenStore
 from kiosk import __version__, config
 from kiosk.store import Store, StoreError
+from kiosk.store.signing_key import KioskKeyFile, public_raw
 from kiosk.sync import client
+from lobby_core.passes import SigningKey
 
 _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 -]{0,31}")
+KEY_ATTEMPTS = 8  # each draw collides with a taken key id at most a few times in 256
 
 
 def main(args: argparse.Namespace) -> int:
@@ -40,8 +48,16 @@ def main(args: argparse.Namespace) -> int:
     data_dir = cfg.data_path
     previous = client.enrolled_url(data_dir)
     api = CentralAPI(client.CentralConfig.from_config(cfg).client_settings(url))
+    key = SigningKey.generate()
     try:
-        enrolled = api.enroll(code, kiosk_version=__version__)
+        for attempt in range(KEY_ATTEMPTS):
+            try:
+                enrolled = api.enroll(code, kiosk_version=__version__, public_key=public_raw(key))
+                break
+            except errors.KeyIdTaken:
+                if attempt == KEY_ATTEMPTS - 1:
+                    raise
+                key = SigningKey.generate()
     except errors.EnrollmentRefused as exc:
         print(f"kiosk enroll: {exc}", file=sys.stderr)
         return 1
@@ -57,6 +73,7 @@ def main(args: argparse.Namespace) -> int:
         return 2
     try:
         TokenStore(data_dir).save(enrolled.token)
+        KioskKeyFile(data_dir).save(key)
         client.save_enrollment(data_dir, url, enrolled.kiosk_id, enrolled.name)
         if previous != url:
             # Another central (or the first one): its cursors mean nothing here. Start over.

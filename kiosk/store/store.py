@@ -22,14 +22,28 @@ from backend_client import wire
 from kiosk.domain.model import FacilityRule, Freeze, Member
 from lobby_core.members_csv import MemberRecord
 
-from . import events, hosts, lockers, members, meta, migrate, rules, sync_state, visitors
+from . import (
+    events,
+    hosts,
+    kiosk_approvals,
+    lockers,
+    members,
+    meta,
+    migrate,
+    pins,
+    rules,
+    sync_state,
+    visitors,
+)
 from .database import DB_FILENAME, make_engine, reading, writing
 from .errors import StoreError
 from .events import Event, PulseState
 from .hosts import HostEntry
+from .kiosk_approvals import ApprovalToSend
 from .lockers import Locker
 from .members import ImportResult, PageResult
 from .names import NameCipher
+from .pins import Lockout
 from .visitors import IdNumberCipher, QueuedVisit, VisitorRequest, VisitState
 
 log = logging.getLogger(__name__)
@@ -196,6 +210,42 @@ class Tx:
 
     def purge_ended_visits(self, ended_before: datetime) -> int:
         return visitors.purge_ended(self.conn, ended_before)
+
+    # PIN approval: receptionists' PIN hashes, the lockout, visits approved here
+    def put_pin_hashes(self, items: Sequence[tuple[str, str]]) -> int:
+        return pins.put(self.conn, items)
+
+    def pin_hash(self, user: str) -> str | None:
+        return pins.pin_hash(self.conn, user)
+
+    def pin_users(self) -> list[str]:
+        return pins.users(self.conn)
+
+    def pin_lockout(self) -> Lockout:
+        return pins.lockout(self.conn)
+
+    def set_pin_lockout(self, state: Lockout) -> None:
+        pins.set_lockout(self.conn, state)
+
+    def visit_status(self, client_id: str) -> str | None:
+        return kiosk_approvals.status(self.conn, client_id)
+
+    def visit_party_size(self, client_id: str) -> int | None:
+        return kiosk_approvals.party_size(self.conn, self._cipher, client_id)
+
+    def approve_visit_here(self, client_id: str, approved_by: str, at: datetime, pass_id: int,
+                           pass_text: str, pass_valid_until: datetime) -> None:
+        kiosk_approvals.approve(self.conn, client_id, approved_by, at, pass_id, pass_text,
+                                pass_valid_until)
+
+    def kiosk_approvals_to_send(self, limit: int = 20) -> list[ApprovalToSend]:
+        return kiosk_approvals.to_send(self.conn, self._cipher, self._id_cipher, limit)
+
+    def mark_kiosk_approval_sent(self, client_id: str, now: datetime) -> None:
+        kiosk_approvals.mark_sent(self.conn, client_id, now)
+
+    def give_up_kiosk_approval(self, client_id: str, now: datetime) -> None:
+        kiosk_approvals.give_up(self.conn, client_id, now)
 
     # lockers
     def configure_lockers(self, bank: Sequence[Locker]) -> list[str]:

@@ -148,6 +148,11 @@ class SyncVisit(Base):
     # Revision 0005: what the slip shows, kept after the personal data is dropped.
     name_masked: Mapped[str | None] = mapped_column(String(100))
     host: Mapped[str | None] = mapped_column(String(200))
+    # Revision 0006: approved here with a receptionist's PIN (the pass is then the kiosk's own),
+    # and when central acknowledged that approval (NULL while it still has to be sent).
+    approved_by: Mapped[str | None] = mapped_column(String(64))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    approval_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Host(Base):
@@ -160,3 +165,11 @@ class Host(Base):
     detail: Mapped[str] = mapped_column(String(200))
     search: Mapped[str] = mapped_column(String(400))  # casefolded label
     initials: Mapped[str] = mapped_column(String(200))  # pinyin initials of the label
+
+
+class ReceptionistPin(Base):
+    """Revision 0006: the argon2 hashes of receptionists' kiosk PINs, as central last sent them."""
+
+    __tablename__ = "receptionist_pins"
+    user: Mapped[str] = mapped_column(String(64), primary_key=True)
+    pin_hash: Mapped[str] = mapped_column(String(255))

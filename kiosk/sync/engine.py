@@ -1,6 +1,7 @@
-"""One sync cycle with central: push events and visits, pull members, keys and revocations,
-the visitor desk's host directory and blocklist, read updates, send a heartbeat. The worker
-repeats it; `kiosk sync --once` runs it once.
+"""One sync cycle with central: push events, visits and PIN approvals, register the kiosk's own
+signing key, pull members, keys, revocations, PIN hashes and the visitor desk's host directory
+and blocklist, read updates, send a heartbeat. The worker repeats it; `kiosk sync --once` runs
+it once.
 
 Ordering is what keeps it exact:
 - events go first, so central's visit counts include them before members come back;
@@ -13,6 +14,7 @@ One cycle at a time per data_dir: a file lock serialises the worker and `kiosk s
 
 from __future__ import annotations
 
+import base64
 import fcntl
 import logging
 import os
@@ -31,6 +33,7 @@ from backend_client.api import CentralAPI
 from backend_client.status import StatusBook
 from kiosk import __version__
 from kiosk.store import Store
+from kiosk.store.signing_key import KioskKeyFile, public_raw
 
 from . import outbox
 
@@ -62,6 +65,7 @@ class CycleReport:
     members_refused: int = 0
     full_copy: bool = False
     visits_sent: int = 0
+    approvals_sent: int = 0
     updates: int = 0
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
@@ -108,6 +112,8 @@ class SyncEngine:
         self.device_health = device_health
         self.visit_changed = visit_changed
         self.data_dir = store.path.parent
+        self.key_file = KioskKeyFile(self.data_dir)
+        self._key_registered: bytes | None = None  # the public key central has, as far as we know
         self._started = time.monotonic()
 
     # -- the cycle -------------------------------------------------------------------------
@@ -120,10 +126,13 @@ class SyncEngine:
             with sync_lock(self.data_dir, self.settings.lock_wait_s):
                 self.push_events(report)
                 self.push_visits(report)
+                self.register_key()
+                self.push_kiosk_approvals(report)
                 self.pull_members(report)
                 self.pull_keys_and_revocations()
                 self.pull_hosts()
                 self.pull_blocklist()
+                self.pull_pins()
                 self.poll_updates(0.0, report)
                 self.heartbeat()
         except errors.CentralError as exc:
@@ -138,13 +147,15 @@ class SyncEngine:
         return report
 
     def push_only(self, visits: bool = False) -> CycleReport:
-        """Send waiting events now (after a tap), and with `visits` waiting registrations too
-        (a visitor is standing at the kiosk), without the rest of the cycle."""
+        """Send waiting events now (after a tap), and with `visits` waiting registrations and
+        PIN approvals too (a visitor is standing at the kiosk), without the rest of the cycle."""
         report = CycleReport()
         try:
             with sync_lock(self.data_dir, self.settings.lock_wait_s):
                 if visits:
                     self.push_visits(report)
+                    self.register_key()  # a PIN approval's pass must verify at central
+                    self.push_kiosk_approvals(report)
                 self.push_events(report)
         except errors.CentralError as exc:
             self.book.failure(exc)
@@ -230,6 +241,58 @@ class SyncEngine:
         with self.store.write() as tx:
             tx.put_pass_keys(keys)
             tx.put_revocations(revs)
+        if self._key_registered is not None and not any(
+                k.public_key == base64.b64encode(self._key_registered).decode() for k in keys.keys):
+            self._key_registered = None  # central lost it (a restored database): register again
+
+    # -- PIN approval: receptionists' PINs, this kiosk's own key, approvals made here ---------
+    def pull_pins(self) -> None:
+        pins = self.api.pins()
+        with self.store.write() as tx:
+            tx.put_pin_hashes([(p.user, p.pin_hash) for p in pins.items])
+
+    def register_key(self) -> None:
+        """Make sure central publishes this kiosk's signing key (a kiosk enrolled before kiosks
+        had keys makes one now). A key id central refuses as taken: draw another key."""
+        key = self.key_file.load_or_create()
+        for _attempt in range(4):
+            raw = public_raw(key)
+            if raw == self._key_registered:
+                return
+            try:
+                self.api.register_kiosk_key(raw)
+            except errors.KeyIdTaken:
+                # Its one-byte id is in use; passes signed with it central could not tell apart.
+                log.warning("sync: central has another key with this kiosk key's id; new key drawn")
+                key = self.key_file.create()
+                continue
+            self._key_registered = raw
+            return
+        log.error("sync: central refused four kiosk keys in a row; trying again next cycle")
+
+    def push_kiosk_approvals(self, report: CycleReport) -> None:
+        with self.store.read() as tx:
+            waiting = tx.kiosk_approvals_to_send()
+        for a in waiting:
+            try:
+                if a.visit_id is not None:
+                    visit = self.api.kiosk_approval(a.visit_id, a.to_wire())
+                elif a.request is not None:
+                    visit = self.api.create_visit({**a.request.to_wire(), "kiosk_approval": a.to_wire()})
+                else:  # central never got it and its details no longer read: nothing to send
+                    with self.store.write() as tx:
+                        tx.give_up_kiosk_approval(a.client_id, _now())
+                    continue
+            except errors.CentralRejected as exc:
+                log.error("sync: central refused a PIN approval made here (%s); the visit goes to "
+                          "reception as an ordinary one", exc.status)
+                with self.store.write() as tx:
+                    tx.give_up_kiosk_approval(a.client_id, _now())
+                continue
+            with self.store.write() as tx:
+                tx.record_visit(visit, _now())
+                tx.mark_kiosk_approval_sent(a.client_id, _now())
+            report.approvals_sent += 1
 
     def poll_updates(self, wait_s: float, report: CycleReport | None = None) -> int:
         with self.store.read() as tx:

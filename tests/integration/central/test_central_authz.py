@@ -3,6 +3,7 @@ console session instead of a token, and another kiosk's token (which sees none o
 
 from __future__ import annotations
 
+import base64
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -44,6 +45,13 @@ def _endpoints(visit_id: int, invitation_qr: str) -> list[tuple[str, str, dict[s
         ("GET", "/api/v1/keys", None),
         ("GET", "/api/v1/revocations", None),
         ("POST", "/api/v1/invitations/lookup", {"qr": invitation_qr}),
+        (
+            "POST",
+            f"/api/v1/visits/{visit_id}/kiosk-approval",
+            {"approved_by": "rita", "approved_at": now, "pass_text": "X"},
+        ),
+        ("POST", "/api/v1/kiosk-key", {"public_key": base64.b64encode(bytes(32)).decode()}),
+        ("GET", "/api/v1/pins", None),
     ]
 
 
