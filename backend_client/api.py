@@ -85,6 +85,13 @@ class CentralAPI:
         return wire.parse(wire.Revocations, self.http.request("GET", f"{API}/revocations"),
                           "revocations")
 
+    # -- visitor desk: host directory, blocklist -------------------------------------------
+    def hosts(self) -> wire.Hosts:
+        return wire.parse(wire.Hosts, self.http.request("GET", f"{API}/hosts"), "hosts")
+
+    def blocklist(self) -> wire.Blocklist:
+        return wire.parse(wire.Blocklist, self.http.request("GET", f"{API}/blocklist"), "blocklist")
+
     def heartbeat(self, *, versions: dict[str, str], devices: list[dict[str, str]],
                   outbox_depth: int, uptime_s: int | None = None,
                   disk_free_mb: int | None = None) -> wire.HeartbeatAck:
