@@ -153,7 +153,7 @@ class VisitCreate(Strict):
         default=None, description="a passport's issuing country, ISO 3166 alpha-3 (or alpha-2); required then"
     )
     name: Text(100, 1)
-    mobile: Text(32, 1)
+    mobile: Text(32, 5)
     host: Text(100, 1)
     purpose: Text(100, 1)
     party_size: Annotated[int, Field(ge=1, le=20)] = 1

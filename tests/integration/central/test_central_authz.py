@@ -44,6 +44,8 @@ def _endpoints(visit_id: int, invitation_qr: str) -> list[tuple[str, str, dict[s
         ("GET", "/api/v1/keys", None),
         ("GET", "/api/v1/revocations", None),
         ("POST", "/api/v1/invitations/lookup", {"qr": invitation_qr}),
+        ("GET", "/api/v1/hosts", None),
+        ("GET", "/api/v1/blocklist", None),
     ]
 
 
