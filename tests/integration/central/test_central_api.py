@@ -312,7 +312,8 @@ def test_blocklisted_visitor_is_flagged_for_reception(
     assert blocklist.match(srv.central, "passport", RIC) is not None
     v = kiosk.post(srv.url("/api/v1/visits"), json=visit_body()).json()
     clean = kiosk.post(
-        srv.url("/api/v1/visits"), json=visit_body(id_type="passport", id_number="E12345678", id_country="USA")
+        srv.url("/api/v1/visits"),
+        json=visit_body(id_type="passport", id_number="E12345678", id_country="USA"),
     ).json()
     pending = {p.id: p for p in visits.list_pending(srv.central)}
     assert pending[v["visit_id"]].blocklisted and not pending[clean["visit_id"]].blocklisted
