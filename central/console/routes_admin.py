@@ -75,6 +75,16 @@ KEY_MESSAGES: dict[str, str] = {
     "text.empty": "{field}: this is required.",
     "text.too_long": "{field} is too long.",
 }
+# The members rules' refusals of a typed name (lobby_core.members_csv through lobby_core.text),
+# shown as they come, so translated whole.
+MEMBER_NAME_MESSAGES: tuple[str, ...] = (
+    "name contains control characters",
+    "name contains invisible formatting characters",
+    "name contains private-use characters",
+    "name contains invalid characters",
+    "name contains unassigned characters",
+    "name is empty",
+)
 # Field names the text rule reports -> their labels in the forms.
 FIELD_LABELS: dict[str, str] = {
     "name": "Name", "visitor name": "Visitor name", "host": "Visiting", "reason": "Reason",
