@@ -1,8 +1,7 @@
 """The kiosk API under /api/v1: enrollment, members feed, events, visits, the updates long-poll,
 heartbeat, signing keys, revocations, invitation lookup (by the signed QR text only), the host
-directory and the blocklist's kiosk hashes. Every
-route but /enroll needs the kiosk's bearer token, and a kiosk only ever sees its own visits and
-updates."""
+directory and the blocklist's kiosk hashes. Every route but /enroll needs the kiosk's bearer
+token, and a kiosk only ever sees its own visits and updates."""
 
 from __future__ import annotations
 
