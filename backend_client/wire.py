@@ -139,26 +139,29 @@ class UpdatesPage(Wire):
     next_cursor: Count
 
 
-class HostItem(Wire):
+class Host(Wire):
     id: Count
     kind: Literal["unit", "company"]
-    label: Annotated[str, Field(min_length=1, max_length=200)]
-    detail: Annotated[str, Field(max_length=200)] = ""
+    label: Annotated[str, Field(min_length=1, max_length=100)]
+    detail: Annotated[str, Field(max_length=200)]
 
 
 class Hosts(Wire):
-    """GET /api/v1/hosts: the whole host directory; `version` bumps on every change."""
+    """The whole host directory (GET /api/v1/hosts); `version` moves on every change."""
 
     version: Count
-    items: Annotated[list[HostItem], Field(max_length=10_000)]
+    items: Annotated[list[Host], Field(max_length=10_000)]
+
+
+Sha256Hex = Annotated[str, Field(min_length=64, max_length=64, pattern=r"^[0-9a-f]{64}$")]
 
 
 class Blocklist(Wire):
-    """GET /api/v1/blocklist: HMAC-SHA256 hashes (hex) of lobby_core.id_documents.canonical_key
-    under `key` (base64, 32 bytes), so a kiosk can check a registration before sending it."""
+    """GET /api/v1/blocklist: the kiosks' HMAC key (base64 of 32 bytes) and the hashes, under it,
+    of lobby_core.id_documents.canonical_key for each active entry."""
 
-    key: Annotated[str, Field(min_length=40, max_length=64)]
-    hashes: Annotated[list[Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]], Field(max_length=1_000_000)]
+    key: Annotated[str, Field(min_length=44, max_length=44, pattern=r"^[A-Za-z0-9+/]{43}=$")]
+    hashes: Annotated[list[Sha256Hex], Field(max_length=1_000_000)]
 
 
 M = TypeVar("M", bound=Wire)

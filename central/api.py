@@ -1,8 +1,8 @@
 """The kiosk API under /api/v1: enrollment, members feed, events, visits, the updates long-poll,
-heartbeat, signing keys (central's and the kiosks' own), kiosk PIN hashes, revocations and
-invitation lookup (by the signed QR text only). Every
-route but /enroll needs the kiosk's bearer token, and a kiosk only ever sees its own visits and
-updates."""
+heartbeat, signing keys (central's and the kiosks' own), kiosk PIN hashes, revocations,
+invitation lookup (by the signed QR text only), the host directory and the blocklist's kiosk
+hashes. Every route but /enroll needs the kiosk's bearer token, and a kiosk only ever sees its
+own visits and updates."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from lobby_core.passes.keys import public_key_from_raw
 from .context import Central
 from .errors import Unauthorized
 from .schemas import (
+    BlocklistOut,
     EnrollRequest,
     EnrollResponse,
     ErrorBody,
@@ -31,6 +32,8 @@ from .schemas import (
     EventResult,
     Heartbeat,
     HeartbeatAck,
+    HostOut,
+    HostsOut,
     InvitationLookup,
     InvitationOut,
     KeyOut,
@@ -48,7 +51,18 @@ from .schemas import (
     VisitCreate,
     VisitOut,
 )
-from .services import events, invitations, kiosks, members, revocations, updates, users, visits
+from .services import (
+    blocklist,
+    events,
+    hosts,
+    invitations,
+    kiosks,
+    members,
+    revocations,
+    updates,
+    users,
+    visits,
+)
 from .services import keys as signing_keys
 from .signing import FACILITIES
 from .web_auth import get_central
@@ -316,3 +330,23 @@ def invitation(body: InvitationLookup, central: CentralDep, kiosk: Kiosk) -> Inv
         entries_left=max(0, inv.entries_allowed - inv.used_count),
         usable_now=inv.usable_at(datetime.now(UTC)),
     )
+
+
+@router.get("/hosts", response_model=HostsOut)
+def host_directory(central: CentralDep, kiosk: Kiosk) -> HostsOut:
+    """The whole host directory (units/rooms and companies) and its version: a kiosk fetches it
+    again when the version moved and searches it locally."""
+    version, rows = hosts.listing(central)
+    return HostsOut(
+        version=version,
+        items=[HostOut(id=h.id, kind=h.kind, label=h.label, detail=h.detail) for h in rows],  # type: ignore[arg-type]
+    )
+
+
+@router.get("/blocklist", response_model=BlocklistOut)
+def kiosk_blocklist(central: CentralDep, kiosk: Kiosk) -> BlocklistOut:
+    """The kiosks' blocklist key (derived from central's, never central's own) and the hashes of
+    active entries under it, so a kiosk can check a registration before sending it. Central
+    checks every registration again, including against entries too old to have a kiosk hash."""
+    key, hashes = blocklist.kiosk_list(central)
+    return BlocklistOut(key=base64.b64encode(key).decode("ascii"), hashes=hashes)

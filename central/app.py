@@ -82,7 +82,8 @@ def create_app(central: Central, *, run_jobs: bool = True) -> FastAPI:
             headers["Retry-After"] = str(exc.retry_after)
         if exc.status == 401:
             headers["WWW-Authenticate"] = "Bearer"
-        return JSONResponse({"error": exc.code, "detail": str(exc)}, status_code=exc.status, headers=headers)
+        body = {"error": exc.code, "detail": str(exc)} | ({"key": exc.key} if exc.key else {})
+        return JSONResponse(body, status_code=exc.status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -1,5 +1,5 @@
-"""The `central` command line: serve, users add/passwd/pin, kiosks add, members import, visits list, keys
-rotate, purge.
+"""The `central` command line: serve, users add/passwd/pin, kiosks add, members import, visits
+list / approve / deny, invitations add, hosts import, keys rotate, purge.
 
 Every command takes --database-url (else $CENTRAL_DATABASE_URL, else SQLite in the data
 directory), --data-dir (else $CENTRAL_DATA_DIR, else /var/lib/lobby-central) and --keys-dir
@@ -12,6 +12,7 @@ import argparse
 import getpass
 import logging
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from . import roles
@@ -80,6 +81,23 @@ def build_parser() -> argparse.ArgumentParser:
     vlist.add_argument("--status", metavar="S", help="only visits in this state (pending, approved, ...)")
     vlist.add_argument("--limit", type=int, default=100, metavar="N", help="at most N visits (default 100)")
     vlist.add_argument("--json", action="store_true", help="a JSON list instead of tab-separated lines")
+    vapp = _common(vs.add_parser("approve", help="approve a pending visit (as the console does)"))
+    vapp.add_argument("id", type=int, metavar="ID")
+    vden = _common(vs.add_parser("deny", help="deny a pending visit with a reason"))
+    vden.add_argument("id", type=int, metavar="ID")
+    vden.add_argument("--reason", required=True, metavar="TEXT", help="shown to the visitor at the kiosk")
+
+    inv = sub.add_parser("invitations", help="invitations").add_subparsers(dest="action", required=True)
+    iadd = _common(inv.add_parser("add", help="invite a visitor; prints the invitation QR text last"))
+    iadd.add_argument("--name", required=True, metavar="N", help="the visitor's name")
+    iadd.add_argument("--host", required=True, metavar="H", help="whom they visit (unit or company)")
+    iadd.add_argument("--valid-from", metavar="ISO", help="start (default now; no zone = local time)")
+    iadd.add_argument("--valid-until", metavar="ISO", help="end (default 24 hours after the start)")
+    iadd.add_argument("--entries", type=int, default=1, metavar="N", help="entries allowed (default 1)")
+
+    hs = sub.add_parser("hosts", help="the host directory").add_subparsers(dest="action", required=True)
+    himp = _common(hs.add_parser("import", help="add or update hosts from a CSV file (kind,label,detail)"))
+    himp.add_argument("file", metavar="FILE.csv")
 
     keys = sub.add_parser("keys", help="pass-signing keys").add_subparsers(dest="action", required=True)
     _common(keys.add_parser("rotate", help="start signing with a fresh key (old passes stay valid)"))
@@ -127,6 +145,57 @@ def _list_visits(central: object, status: str | None, limit: int, as_json: bool)
             ))  # fmt: skip
     if total > len(rows):
         print(f"the newest {len(rows)} of {total} visits shown; see --limit", file=sys.stderr)
+
+
+def _when(value: str | None, option: str, default: datetime) -> datetime:
+    """An ISO date-time from the command line; without a zone it is the property's local time,
+    as in the console's forms."""
+    if value is None:
+        return default
+    from .console.render import console_zone
+
+    try:
+        dt = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{option}: not an ISO date and time (e.g. 2026-05-15T09:30)") from None
+    return dt if dt.tzinfo is not None else dt.replace(tzinfo=console_zone())
+
+
+def _decide(central: object, args: argparse.Namespace) -> int:
+    """`visits approve` / `visits deny`: the console's service calls; a visit that is gone,
+    decided or expired is exit 1 with the reason."""
+    from .errors import Conflict, NotFound
+    from .services import visits
+
+    try:
+        if args.action == "approve":
+            view = visits.approve_visit(central, args.id, None)  # type: ignore[arg-type]
+            assert view.pass_ is not None
+            until = view.pass_.valid_until.astimezone().isoformat(timespec="minutes")
+            print(f"visit {view.visit_id} approved; pass {view.pass_.pass_id} valid until {until}")
+        else:
+            view = visits.deny_visit(central, args.id, None, args.reason)  # type: ignore[arg-type]
+            print(f"visit {view.visit_id} denied")
+    except (NotFound, Conflict) as exc:
+        print(f"central: visit {args.id}: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _invite(central: object, args: argparse.Namespace) -> int:
+    from .services import invitations
+
+    start = _when(args.valid_from, "--valid-from", datetime.now().astimezone())
+    end = _when(args.valid_until, "--valid-until", start + timedelta(hours=24))
+    inv = invitations.create(central, None, args.name, args.host, start, end, args.entries)  # type: ignore[arg-type]
+    entries = "1 entry" if inv.entries_allowed == 1 else f"{inv.entries_allowed} entries"
+    print(
+        f"invitation {inv.id} for {inv.host}, {entries}, "
+        f"{inv.valid_from.astimezone().isoformat(timespec='minutes')} to "
+        f"{inv.valid_until.astimezone().isoformat(timespec='minutes')}; its QR text:"
+    )
+    print(inv.qr_text)  # alone on the last line, for a script to pick up
+    return 0
 
 
 def _kiosk_id(central: object, name: str) -> int:
@@ -206,8 +275,23 @@ def _run(args: argparse.Namespace) -> int:
             )
             return 1 if result.errors else 0
         if args.command == "visits":
+            if args.action in ("approve", "deny"):
+                return _decide(central, args)
             _list_visits(central, args.status, args.limit, args.json)
             return 0
+        if args.command == "invitations":
+            return _invite(central, args)
+        if args.command == "hosts":
+            from .services import hosts
+
+            hres = hosts.import_csv(central, Path(args.file).read_bytes())
+            for err in hres.errors:
+                print(err, file=sys.stderr)
+            print(
+                f"{hres.added} added, {hres.updated} updated, {hres.unchanged} unchanged, "
+                f"{len(hres.errors)} rows refused"
+            )
+            return 1 if hres.errors else 0
         if args.command == "keys":
             from .services import keys
 

@@ -16,6 +16,7 @@ from .models import Counter
 MEMBERS = "members"
 MEMBERS_FLOOR = "members_floor"  # cursors below this missed purged tombstones
 UPDATES = "updates"
+HOSTS = "hosts"  # the host directory's version: bumped on every change
 
 
 def reserve(session: Session, name: str, n: int = 1) -> int:

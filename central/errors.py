@@ -4,15 +4,25 @@ from __future__ import annotations
 
 
 class ServiceError(Exception):
-    """Base class; `code` is a stable machine-readable slug, the message is for people."""
+    """Base class; `code` is a stable machine-readable slug, the message is for people (English).
+    `key` is the shared core's message key (`id.bad_check`, `text.bad_characters`, ...) when a
+    lobby_core rule refused the value: clients translate it, so it travels beside the message."""
 
     status = 400
     code = "invalid"
+    key: str | None = None
+    field: str | None = None  # the refused field, when a text rule refused it (for translations)
 
-    def __init__(self, message: str, code: str | None = None) -> None:
+    def __init__(
+        self, message: str, code: str | None = None, key: str | None = None, field: str | None = None
+    ) -> None:
         super().__init__(message)
         if code:
             self.code = code
+        if key:
+            self.key = key
+        if field:
+            self.field = field
 
 
 class Invalid(ServiceError):

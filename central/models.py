@@ -173,6 +173,7 @@ class Visit(Base):
     client_id: Mapped[str] = mapped_column(String(36))
     request_digest: Mapped[str] = mapped_column(String(64))  # keyed hash of the request body
     id_type: Mapped[str] = mapped_column(String(16))
+    id_country: Mapped[str | None] = mapped_column(String(3))  # a passport's issuer, ISO alpha-3
     id_number_enc: Mapped[bytes | None] = mapped_column(LargeBinary)  # personal, encrypted
     id_hash: Mapped[str | None] = mapped_column(String(64), index=True)  # personal, keyed hash
     id_masked: Mapped[str] = mapped_column(String(32))
@@ -236,7 +237,12 @@ class BlocklistEntry(Base):
     __tablename__ = "blocklist"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     id_type: Mapped[str] = mapped_column(String(16))
+    # Keyed hash of lobby_core.id_documents.canonical_key (no type); entries made before that
+    # hold keyed_hash("id:" + id_type, number), matched by central.services.id_rules.legacy_hashes.
     id_hash: Mapped[str] = mapped_column(String(64), index=True)
+    # The same key under the kiosks' blocklist key (GET /api/v1/blocklist); NULL on old entries,
+    # whose number central cannot recover, and once purged.
+    kiosk_hash: Mapped[str | None] = mapped_column(String(64))
     id_masked: Mapped[str] = mapped_column(String(32))
     name: Mapped[str | None] = mapped_column(String(100))  # personal
     reason: Mapped[str] = mapped_column(String(200))
@@ -257,3 +263,16 @@ class SigningKey(Base):
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The latest expiry of anything it signed: kiosks must keep trusting it until then.
     accept_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Host(Base):
+    """Whom a visitor may visit: a unit or room ("3栋1201") or a company; kiosks sync the whole
+    directory (GET /api/v1/hosts) and search it locally. Each change bumps counters.HOSTS."""
+
+    __tablename__ = "hosts"
+    __table_args__ = (UniqueConstraint("kind", "label", name="uq_hosts_kind_label"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "unit" | "company"
+    label: Mapped[str] = mapped_column(String(100))
+    detail: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -57,6 +57,11 @@ class Strict(BaseModel):
 class ErrorBody(BaseModel):
     error: str
     detail: str
+    key: str | None = Field(
+        default=None,
+        description="the shared rules' message key (id.bad_check, mobile.wrong_length, text.bad_characters, "
+        "...) when one of them refused a value; translate it, `detail` is English",
+    )
 
 
 # -- enrollment -----------------------------------------------------------------------------
@@ -164,12 +169,24 @@ class KioskApproval(Strict):
     pass_text: Text(200, 1) = Field(description="the pass the kiosk signed with its own key")
 
 
+# lobby_core.id_documents.ID_TYPES, spelt out so the OpenAPI schema lists them.
+IdType = Literal[
+    "cn_ric", "hmt_res_permit", "foreign_pr", "passport", "hk_macao_permit", "taiwan_permit", "other"
+]
+
+
 class VisitCreate(Strict):
+    """Bounds only: the service applies the shared rules (lobby_core.id_documents for the number
+    and the mobile, lobby_core.text for typed text) and answers 422 with their message key."""
+
     client_id: Uuid
-    id_type: Literal["cn_ric", "passport", "hk_macao_permit", "taiwan_permit", "other"]
+    id_type: IdType
     id_number: Text(32, 1)
+    id_country: Text(8, 2) | None = Field(
+        default=None, description="a passport's issuing country, ISO 3166 alpha-3 (or alpha-2); required then"
+    )
     name: Text(100, 1)
-    mobile: Text(24, 5, r"^\+?[0-9][0-9 -]{3,22}$")
+    mobile: Text(32, 5)
     host: Text(100, 1)
     purpose: Text(100, 1)
     party_size: Annotated[int, Field(ge=1, le=20)] = 1
@@ -262,6 +279,26 @@ class RevocationsOut(BaseModel):
     pass_ids: list[int]
     invitation_ids: list[int]
     cursor: int = Field(description="the updates cursor this list is current to: long-poll from here")
+
+
+class HostOut(BaseModel):
+    id: int
+    kind: Literal["unit", "company"]
+    label: str = Field(description='a unit or room ("3栋1201") or a company name')
+    detail: str
+
+
+class HostsOut(BaseModel):
+    version: int = Field(description="bumps on every change to the directory")
+    items: list[HostOut] = Field(description="the whole directory (at most 10,000)")
+
+
+class BlocklistOut(BaseModel):
+    key: str = Field(description="the kiosks' 32-byte HMAC key, standard base64 (not central's own key)")
+    hashes: list[str] = Field(
+        description="hex HMAC-SHA256 under `key` of lobby_core.id_documents.canonical_key(type, number) "
+        "for each active entry"
+    )
 
 
 class InvitationLookup(Strict):

@@ -21,9 +21,12 @@ import logging
 import os
 import secrets
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +128,18 @@ class Secrets:
             return self.fernet.decrypt(token)
         except InvalidToken:
             raise SecretsError("stored data does not decrypt with the current data key") from None
+
+    @cached_property
+    def kiosk_blocklist_key(self) -> bytes:
+        """The 32-byte HMAC key kiosks get to check registrations against the blocklist locally.
+
+        Derived from the hash key (HKDF-SHA256, its own label), never the hash key itself: a kiosk's
+        disk may be read by whoever carries it off, and with the hash key they could test numbers
+        against every hash central stores. With this one they can test numbers only against the
+        blocklist, which is what a kiosk needs; no extra file to back up, and it changes only when
+        the hash key does."""
+        hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"lobby-kiosk-blocklist-v1")
+        return hkdf.derive(self.hash_key)
 
     def keyed_hash(self, domain: str, value: str) -> str:
         """HMAC-SHA256 under the hash key; `domain` keeps hashes of different kinds apart."""

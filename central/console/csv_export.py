@@ -17,7 +17,8 @@ from .render import local
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 HEADER_IDS: tuple[str, ...] = (
-    "Visit", "Registered", "Kiosk", "Status", "Name", "ID type", "ID number", "Host", "Purpose",
+    "Visit", "Registered", "Kiosk", "Status", "Name", "ID type", "Issuing country", "ID number", "Host",
+    "Purpose",
     "Party", "On blocklist", "Decided", "Decided by", "Reason", "Entered", "Left",
 )  # fmt: skip
 
@@ -37,6 +38,7 @@ def _cells(r: VisitRow) -> list[object]:
         r.status,
         r.name,
         r.id_type,
+        r.id_country,
         r.id_masked,  # never the number itself
         r.host,
         r.purpose,

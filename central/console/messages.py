@@ -12,7 +12,13 @@ from . import i18n
 from .csv_export import HEADER_IDS
 from .queries import STATUSES
 from .render import ID_TYPE_LABELS
-from .routes_admin import SERVICE_MESSAGES, SERVICE_PREFIXES
+from .routes_admin import (
+    FIELD_LABELS,
+    KEY_MESSAGES,
+    MEMBER_NAME_MESSAGES,
+    SERVICE_MESSAGES,
+    SERVICE_PREFIXES,
+)
 
 HERE = Path(__file__).parent
 # Ids built at run time (a role, a status, a device state) rather than written as _("...").
@@ -28,6 +34,10 @@ DYNAMIC: tuple[str, ...] = (
     "{field}: enter a whole number from {low} to {high}",
     *SERVICE_MESSAGES,
     *SERVICE_PREFIXES,
+    *KEY_MESSAGES.values(),
+    *MEMBER_NAME_MESSAGES,
+    *FIELD_LABELS.values(),
+    "unit", "company",
 )  # fmt: skip
 
 

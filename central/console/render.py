@@ -21,9 +21,11 @@ from ..services import overdraw
 from . import i18n
 from .access import Viewer
 
-# Message ids (English) for the ID document types of lobby_core.identity.ID_TYPES.
+# Message ids (English) for the ID document types of lobby_core.id_documents.ID_TYPES.
 ID_TYPE_LABELS = {
     "cn_ric": "Resident ID card",
+    "hmt_res_permit": "HK/Macao/Taiwan residence permit",
+    "foreign_pr": "Foreigner's permanent residence ID",
     "passport": "Passport",
     "hk_macao_permit": "HK/Macao permit",
     "taiwan_permit": "Taiwan permit",

@@ -1,5 +1,5 @@
 """Console pages beyond approvals: invitations (with their QR), the blocklist, members (search,
-edit, CSV import), kiosk and device health, and console users."""
+edit, CSV import), the host directory, kiosk and device health, and console users."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from lobby_core import identity
+from lobby_core import id_documents
 from lobby_core.members_csv import COLUMNS, validate_rows
 
 from .. import web_auth
 from ..errors import Conflict, Invalid, NotFound, ServiceError
-from ..services import blocklist, invitations, kiosks, members, users
+from ..services import blocklist, hosts, id_rules, invitations, kiosks, members, users
 from . import i18n, render, routes_overdraws
 from .access import Viewer, action, page
 from .forms import FormError, fields, integer, local_datetime, upload
@@ -34,29 +34,71 @@ def _form_error(request: Request, exc: FormError) -> str:
     return _(str(exc), **{k: _(v) if isinstance(v, str) else v for k, v in exc.params.items()})
 
 
+# Id in a console path: bounded like the database's integers, so any other integer is a 422
+# (a 25-digit id used to overflow the driver and answer 500).
+PathId = Annotated[int, Path(ge=1, le=2_000_000_000)]
+
 # Service messages that start the same way whatever follows (a library's detail, a name).
 SERVICE_PREFIXES: tuple[str, ...] = (
-    "not a valid Chinese resident ID number",
-    "unknown ID type",
     "role must be one of",
 )
 SERVICE_MESSAGES: tuple[str, ...] = (
-    "visitor name and host must be 1 to 100 characters",
     "the window must end after it starts and last at most 31 days",
     "the window is over already",
     "entries allowed must be 1 to 50",
-    "a reason of 1 to 200 characters is required",
-    "name must be at most 100 characters",
-    "ID number must be 5 to 20 letters and digits",
     "password must be 8 to 256 characters",
     "user name: 1 to 64 letters, digits and . _ @ -, starting with a letter or digit",
+    "kind must be one of unit, company",
+    "this host is in the directory already",
 )
+# The shared rules' message keys (lobby_core.id_documents, lobby_core.text) -> message ids. Their
+# own English messages name the document type, so the console shows one line per key instead.
+KEY_MESSAGES: dict[str, str] = {
+    id_documents.BAD_CHECK: "The check character of the ID number does not match.",
+    id_documents.BAD_DATE: "The birth date in the ID number is not a possible date.",
+    id_documents.UNKNOWN_REGION: "The region code of the ID number is unknown.",
+    id_documents.WRONG_LENGTH: "The ID number has the wrong length for this document type.",
+    id_documents.WRONG_CHARACTERS: "The ID number has characters this document type does not use.",
+    id_documents.UNKNOWN_TYPE: "Choose the document type.",
+    id_documents.UNKNOWN_COUNTRY: "The issuing country is not an ISO 3166 country code.",
+    id_documents.MISSING_COUNTRY: "A passport needs its issuing country.",
+    id_documents.MOBILE_WRONG_CHARACTERS: "A mobile number has only digits and a leading +.",
+    id_documents.MOBILE_WRONG_LENGTH: "The mobile number has the wrong number of digits.",
+    id_documents.MOBILE_BAD_PREFIX: "The mobile number does not start as a mobile number does.",
+    id_rules.RESIDENT_ID_AS_FREE_FORM: (
+        "This number is a resident ID or residence permit number: choose that document type."
+    ),
+    "text.not_text": "{field}: enter text.",
+    "text.bad_characters": (
+        "{field} holds characters that cannot be stored (control, invisible or private-use characters)."
+    ),
+    "text.empty": "{field}: this is required.",
+    "text.too_long": "{field} is too long.",
+}
+# The members rules' refusals of a typed name (lobby_core.members_csv through lobby_core.text),
+# shown as they come, so translated whole.
+MEMBER_NAME_MESSAGES: tuple[str, ...] = (
+    "name contains control characters",
+    "name contains invisible formatting characters",
+    "name contains private-use characters",
+    "name contains invalid characters",
+    "name contains unassigned characters",
+    "name is empty",
+)
+# Field names the text rule reports -> their labels in the forms.
+FIELD_LABELS: dict[str, str] = {
+    "name": "Name", "visitor name": "Visitor name", "host": "Visiting", "reason": "Reason",
+    "label": "Label", "detail": "Detail", "note": "Note",
+}  # fmt: skip
 
 
 def _service_error(request: Request, exc: ServiceError) -> str:
     # Service messages are English and carry no personal values; translate the ones we know.
     _ = _t(request)
     text = str(exc)
+    if exc.key in KEY_MESSAGES:
+        field = exc.field or ""
+        return _(KEY_MESSAGES[exc.key], field=_(FIELD_LABELS.get(field, field)))
     if text in SERVICE_MESSAGES:
         return _(text)
     for prefix in SERVICE_PREFIXES:
@@ -120,9 +162,7 @@ def _invitation(request: Request, invitation_id: int) -> invitations.InvitationV
 
 
 @router.get("/invitations/{invitation_id}")
-def invitation_page(
-    request: Request, v: Inviter, invitation_id: Annotated[int, Path(ge=1, le=2_000_000_000)]
-) -> Response:
+def invitation_page(request: Request, v: Inviter, invitation_id: PathId) -> Response:
     try:
         inv = _invitation(request, invitation_id)
     except NotFound:
@@ -136,7 +176,7 @@ def invitation_page(
 
 @router.post("/invitations/{invitation_id}/revoke")
 def invitation_revoke(
-    request: Request, invitation_id: int, v: Annotated[Viewer, Depends(action("invitations"))]
+    request: Request, invitation_id: PathId, v: Annotated[Viewer, Depends(action("invitations"))]
 ) -> Response:
     try:
         invitations.revoke(web_auth.get_central(request), invitation_id)
@@ -156,10 +196,10 @@ def _blocklist_page(
     values: dict[str, str] | None = None,
 ) -> Response:
     # The ID number is never put back into the form, even when the post failed.
-    kept = {k: val for k, val in (values or {}).items() if k in ("id_type", "name", "reason")}
+    kept = {k: val for k, val in (values or {}).items() if k in ("id_type", "id_country", "name", "reason")}
     return render.page(
         request, v, "blocklist.html", status=status, error=error, values=kept,
-        rows=blocklist.entries(web_auth.get_central(request)), id_types=identity.ID_TYPES,
+        rows=blocklist.entries(web_auth.get_central(request)), id_types=id_documents.ID_TYPES,
         flash=(request.query_params.get("done"), None),
     )  # fmt: skip
 
@@ -175,7 +215,7 @@ async def blocklist_add(request: Request, v: Annotated[Viewer, Depends(action("b
     try:
         await run_in_threadpool(
             blocklist.add, web_auth.get_central(request), v.user, f.get("id_type", ""),
-            f.get("id_number", ""), f.get("reason", ""), f.get("name") or None,
+            f.get("id_number", ""), f.get("reason", ""), f.get("name") or None, f.get("id_country") or None,
         )  # fmt: skip
     except Invalid as exc:
         return _blocklist_page(request, v, 422, _service_error(request, exc), f)
@@ -184,7 +224,7 @@ async def blocklist_add(request: Request, v: Annotated[Viewer, Depends(action("b
 
 @router.post("/blocklist/{entry_id}/remove")
 def blocklist_remove(
-    request: Request, entry_id: int, v: Annotated[Viewer, Depends(action("blocklist"))]
+    request: Request, entry_id: PathId, v: Annotated[Viewer, Depends(action("blocklist"))]
 ) -> Response:
     try:
         blocklist.remove(web_auth.get_central(request), entry_id)
@@ -289,6 +329,70 @@ async def members_import(request: Request, v: MembersAction) -> Response:
         request, v, "members.html", status=status, q="", rows=members.search(central, "", 50),
         total=members.count(central), result=result, flash=(None, None),
     )  # fmt: skip
+
+
+# -- host directory -------------------------------------------------------------------------
+
+HostsPage = Annotated[Viewer, Depends(page("hosts"))]
+HostsAction = Annotated[Viewer, Depends(action("hosts"))]
+
+
+def _hosts_page(
+    request: Request,
+    v: Viewer,
+    status: int = 200,
+    error: str | None = None,
+    values: dict[str, str] | None = None,
+    result: hosts.ImportResult | None = None,
+) -> Response:
+    version, rows = hosts.listing(web_auth.get_central(request))
+    return render.page(
+        request, v, "hosts.html", status=status, error=error, values=values or {}, rows=rows,
+        version=version, kinds=hosts.KINDS, result=result, flash=(request.query_params.get("done"), None),
+    )  # fmt: skip
+
+
+@router.get("/hosts")
+def hosts_page(request: Request, v: HostsPage) -> Response:
+    return _hosts_page(request, v)
+
+
+@router.post("/hosts")
+async def host_add(request: Request, v: HostsAction) -> Response:
+    f = await fields(request)
+    try:
+        await run_in_threadpool(
+            hosts.add, web_auth.get_central(request), f.get("kind", ""), f.get("label", ""),
+            f.get("detail", ""),
+        )  # fmt: skip
+    except (Invalid, Conflict) as exc:
+        return _hosts_page(request, v, 422, _service_error(request, exc), f)
+    return _see("/console/hosts", "added")
+
+
+@router.post("/hosts/{host_id}/remove")
+def host_remove(request: Request, host_id: PathId, v: HostsAction) -> Response:
+    try:
+        hosts.remove(web_auth.get_central(request), host_id)
+    except NotFound:
+        return _see("/console/hosts", "gone")
+    return _see("/console/hosts", "removed")
+
+
+@router.post("/hosts/import")
+async def hosts_import(request: Request, v: HostsAction) -> Response:
+    _ = _t(request)
+    file = await upload(request, "file")
+    if file is None:
+        return _hosts_page(request, v, 422, _("Choose a CSV file to import."))
+    data = await file.read(MAX_CSV_BYTES + 1)
+    if len(data) > MAX_CSV_BYTES:
+        return _hosts_page(request, v, 422, _("The file is larger than 1 MB; split it."))
+    try:
+        res = await run_in_threadpool(hosts.import_csv, web_auth.get_central(request), data)
+    except Invalid as exc:
+        return _hosts_page(request, v, 422, _service_error(request, exc))
+    return _hosts_page(request, v, 422 if res.errors else 200, result=res)
 
 
 # -- kiosks ---------------------------------------------------------------------------------

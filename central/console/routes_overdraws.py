@@ -22,6 +22,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from lobby_core.masking import mask_name
+from lobby_core.text import refused_kind
 
 from .. import web_auth
 from ..context import Central
@@ -93,10 +94,15 @@ async def overdraw_resolve(
 ) -> Response:
     f = await fields(request)  # over-long values are dropped there, so they read as missing
     note = " ".join(f.get("note", "").split())
+    _ = i18n.translator(render.language(request))
     if not 1 <= len(note) <= NOTE_MAX:
-        _ = i18n.translator(render.language(request))
         msg = _("Write what was decided (charged or waived), up to {n} characters.", n=NOTE_MAX)
         return _page(request, v, status=422, error=msg, error_id=overdraw_id, note=note[:NOTE_MAX])
+    if refused_kind(note) is not None:  # lobby_core.text's rule; the note is not put back
+        msg = _(
+            "The note holds characters that cannot be stored (control, invisible or private-use characters)."
+        )
+        return _page(request, v, status=422, error=msg, error_id=overdraw_id)
     try:
         await run_in_threadpool(overdraw.resolve, web_auth.get_central(request), overdraw_id,
                                 v.user.id, note)  # fmt: skip

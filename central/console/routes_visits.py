@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -70,8 +70,12 @@ def _back(done: str, n: int | None = None) -> RedirectResponse:
     return RedirectResponse("/console/pending?" + urlencode(query), status_code=303)
 
 
+# Path ids are bounded like the database's integers: a 25-digit id is a 422, never an overflow.
+VisitId = Annotated[int, Path(ge=1, le=2_000_000_000)]
+
+
 @router.post("/visits/{visit_id}/approve")
-def approve(visit_id: int, request: Request, v: Decide) -> Response:
+def approve(visit_id: VisitId, request: Request, v: Decide) -> Response:
     try:
         visits.approve_visit(web_auth.get_central(request), visit_id, v.user)
     except (NotFound, Conflict):
@@ -80,19 +84,17 @@ def approve(visit_id: int, request: Request, v: Decide) -> Response:
 
 
 @router.post("/visits/{visit_id}/deny")
-async def deny(visit_id: int, request: Request, v: Decide) -> Response:
+async def deny(visit_id: VisitId, request: Request, v: Decide) -> Response:
     form = await request.form()
     reason = form.get("reason")
     if not isinstance(reason, str) or not reason.strip() or len(reason.strip()) > 200:
         return _back("need_reason", visit_id)
     try:
-        await run_in_threadpool(
-            visits.deny_visit, web_auth.get_central(request), visit_id, v.user, reason.strip()
-        )
+        await run_in_threadpool(visits.deny_visit, web_auth.get_central(request), visit_id, v.user, reason)
     except (NotFound, Conflict):
         return _back("gone", visit_id)
-    except Invalid:
-        return _back("need_reason", visit_id)
+    except Invalid as exc:
+        return _back("bad_reason" if exc.key == "text.bad_characters" else "need_reason", visit_id)
     return _back("denied", visit_id)
 
 

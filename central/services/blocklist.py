@@ -1,36 +1,39 @@
-"""The visitor blocklist: entries hold a keyed hash and a masked copy of the ID number, never
-the number itself; a new visit is flagged when its hash matches an active entry."""
+"""The visitor blocklist: entries hold keyed hashes and a masked copy of the ID number, never
+the number itself; a new visit is flagged when its number matches an active entry, whatever
+document type either was entered under (central.services.id_rules has the hashes)."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
-from lobby_core import identity
+from lobby_core.masking import mask_id_number
 
 from ..context import Central
 from ..errors import Invalid, NotFound
 from ..models import BlocklistEntry, User, utcnow
-from .visits import id_hash
+from . import id_rules
 
 
 def add(
-    central: Central, user: User | None, id_type: str, id_number: str, reason: str, name: str | None = None
+    central: Central,
+    user: User | None,
+    id_type: str,
+    id_number: str,
+    reason: str,
+    name: str | None = None,
+    country: str | None = None,
 ) -> int:
-    try:
-        number = identity.normalise(id_type, id_number)
-    except identity.IdNumberError as exc:
-        raise Invalid(str(exc), code="bad_id_number") from None
-    reason = reason.strip()
-    if not 1 <= len(reason) <= 200:
-        raise Invalid("a reason of 1 to 200 characters is required")
-    if name is not None and len(name.strip()) > 100:
-        raise Invalid("name must be at most 100 characters")
+    """Add an entry; `country` is needed for a passport, as when a visitor registers with one."""
+    doc = id_rules.document(id_type, id_number, country)
+    reason = id_rules.text(reason, "reason", max_length=200, multiline=True)
+    name = id_rules.optional_text(name, "name")
     with central.db.writing() as s:
         e = BlocklistEntry(
-            id_type=id_type,
-            id_hash=id_hash(central, id_type, number),
-            id_masked=identity.mask(number),
-            name=(name or "").strip() or None,
+            id_type=doc.id_type,
+            id_hash=id_rules.canonical_hash(central, doc),
+            kiosk_hash=id_rules.kiosk_hash(central, doc),
+            id_masked=mask_id_number(doc.number),
+            name=name,
             reason=reason,
             created_by=user.id if user else None,
             created_at=utcnow(),
@@ -48,17 +51,22 @@ def remove(central: Central, entry_id: int) -> None:
         e.removed_at = utcnow()
 
 
-def match(central: Central, id_type: str, id_number: str) -> BlocklistEntry | None:
-    """The active entry for this ID, if any (invalid numbers never match)."""
+def match(
+    central: Central, id_type: str, id_number: str, country: str | None = None
+) -> BlocklistEntry | None:
+    """The active entry for this number under any document type, if any (invalid numbers never
+    match). The issuer of a passport is not part of the blocklist key, so one given without its
+    country is checked as issued anywhere (validation wants one: "CHN" stands in)."""
+    issuer = country or ("CHN" if id_type == "passport" else None)
     try:
-        number = identity.normalise(id_type, id_number)
-    except identity.IdNumberError:
+        doc = id_rules.document(id_type, id_number, issuer, strict=False)
+    except Invalid:
         return None
     with central.db.reading() as s:
         return (
             s.execute(
                 select(BlocklistEntry).where(
-                    BlocklistEntry.id_hash == id_hash(central, id_type, number),
+                    BlocklistEntry.id_hash.in_(id_rules.match_hashes(central, doc)),
                     BlocklistEntry.removed_at.is_(None),
                 )
             )
@@ -76,3 +84,16 @@ def entries(central: Central) -> list[BlocklistEntry]:
                 .order_by(BlocklistEntry.created_at.desc())
             ).scalars()
         )
+
+
+def kiosk_list(central: Central) -> tuple[bytes, list[str]]:
+    """What kiosks get: the derived kiosk key and the kiosk hashes of active entries. Entries made
+    before canonical matching have none (their number is not recoverable); central still flags
+    those visits when they arrive."""
+    with central.db.reading() as s:
+        hashes = s.execute(
+            select(BlocklistEntry.kiosk_hash)
+            .where(BlocklistEntry.removed_at.is_(None), BlocklistEntry.kiosk_hash.is_not(None))
+            .order_by(BlocklistEntry.id)
+        ).scalars()
+        return central.secrets.kiosk_blocklist_key, sorted(set(hashes))

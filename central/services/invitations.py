@@ -20,7 +20,7 @@ from lobby_core.passes import InvalidClaims, InvitationClaims
 from ..context import Central
 from ..errors import Invalid, NotFound
 from ..models import Invitation, Revocation, User, utcnow
-from . import revocations
+from . import id_rules, revocations
 
 MAX_WINDOW = timedelta(days=31)
 
@@ -69,9 +69,8 @@ def create(
     entries_allowed: int = 1,
 ) -> InvitationView:
     """A new invitation with its signed QR text (`qr_text`) for the console to show or send."""
-    visitor_name, host = visitor_name.strip(), host.strip()
-    if not 1 <= len(visitor_name) <= 100 or not 1 <= len(host) <= 100:
-        raise Invalid("visitor name and host must be 1 to 100 characters")
+    visitor_name = id_rules.text(visitor_name, "visitor name")
+    host = id_rules.text(host, "host")
     if valid_from.tzinfo is None or valid_until.tzinfo is None:
         raise Invalid("times must carry a time zone")
     if not valid_from < valid_until or valid_until - valid_from > MAX_WINDOW:

@@ -27,6 +27,7 @@ from .. import counters
 from ..context import Central
 from ..errors import NotFound
 from ..models import Base, Kiosk, Member, UTCDateTime, utcnow
+from . import id_rules
 
 VISIT_USED = "visit_used"  # the kiosk's reason on a granted entry that spent one visit
 _SPENDING_OUTCOMES = ("granted", "unconfirmed")  # "unconfirmed": the gate may well have opened
@@ -135,10 +136,11 @@ def count_unresolved(central: Central) -> int:
 
 def resolve(central: Central, overdraw_id: int, user_id: int | None, note: str = "") -> None:
     """Reception settled it (charged or waived); it leaves the open list, the record stays."""
+    note = id_rules.text(note, "note", max_length=200, required=False)
     with central.db.writing() as s:
         o = s.get(VisitOverdraw, overdraw_id)
         if o is None:
             raise NotFound("no such overdraw")
         if o.resolved_at is None:
             o.resolved_at, o.resolved_by = utcnow(), user_id
-            o.note = " ".join(note.split())[:200]
+            o.note = note

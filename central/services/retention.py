@@ -92,10 +92,14 @@ def purge_removed_blocklist(central: Central, now: datetime | None = None) -> in
             .where(
                 BlocklistEntry.removed_at.is_not(None),
                 BlocklistEntry.removed_at < cutoff,
-                or_(BlocklistEntry.name.is_not(None), BlocklistEntry.id_hash != ""),
+                or_(
+                    BlocklistEntry.name.is_not(None),
+                    BlocklistEntry.id_hash != "",
+                    BlocklistEntry.kiosk_hash.is_not(None),
+                ),
             )
             # "" never equals a hex HMAC, and matching only looks at active entries anyway.
-            .values(name=None, id_hash="")
+            .values(name=None, id_hash="", kiosk_hash=None)
         )
         return result.rowcount or 0
 

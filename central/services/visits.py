@@ -5,6 +5,7 @@ console and the CLI show (pending list, roll call, the visit log and its export)
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from collections.abc import Iterator
@@ -16,14 +17,16 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
-from lobby_core import identity, passes
+from lobby_core import passes
+from lobby_core.id_documents import IdDocument
+from lobby_core.masking import mask_id_number
 from lobby_core.passes import InvalidClaims, PassClaims, PassError
 
 from ..context import Central
 from ..errors import Conflict, Invalid, NotFound
 from ..models import BlocklistEntry, Invitation, Kiosk, User, Visit, utcnow
 from ..signing import FACILITIES, new_code_id
-from . import invitations, kiosks, revocations, updates
+from . import id_rules, invitations, kiosks, revocations, updates
 
 log = logging.getLogger(__name__)
 MAX_PARTY = 20
@@ -51,6 +54,7 @@ class VisitRequest:
     party_size: int = 1
     invitation: str | None = None  # the scanned invitation QR text
     kiosk_approval: KioskApproval | None = None
+    id_country: str | None = None  # a passport's issuing country (ISO 3166 alpha-2 or alpha-3)
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,7 @@ class VisitRow:
     status: str
     name: str | None
     id_type: str
+    id_country: str | None
     id_masked: str
     mobile: str | None
     host: str
@@ -104,10 +109,6 @@ class VisitRow:
     kiosk_approved_at: datetime | None  # approved at `kiosk` with a PIN, by kiosk_approved_by
     kiosk_approved_by: str | None
     purged: bool
-
-
-def id_hash(central: Central, id_type: str, normalised: str) -> str:
-    return central.secrets.keyed_hash("id:" + id_type, normalised)
 
 
 def _view(v: Visit) -> VisitView:
@@ -155,22 +156,16 @@ def decision_payload(v: Visit) -> dict[str, object]:
     }
 
 
-def _digest(central: Central, req: VisitRequest, number: str) -> str:
-    # Keyed, because the body holds the ID number: a plain hash of it could be brute-forced.
-    canon = json.dumps(
-        [
-            req.id_type,
-            number,
-            req.name,
-            req.mobile,
-            req.host,
-            req.purpose,
-            req.party_size,
-            req.invitation,
-        ],
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
+def _digest(central: Central, req: VisitRequest) -> str:
+    """Keyed, because the body holds the ID number: a plain hash of it could be brute-forced.
+    `req` is in its stored form, so a retry typed differently (full-width digits) is the same."""
+    fields: list[object] = [
+        req.id_type, req.id_number, req.name, req.mobile, req.host, req.purpose, req.party_size,
+        req.invitation,
+    ]  # fmt: skip
+    if req.id_country is not None:  # appended only when set: older visits' digests stay valid
+        fields.append(req.id_country)
+    canon = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
     return central.secrets.keyed_hash("visit-request", canon)
 
 
@@ -215,17 +210,34 @@ def _issue_pass(
     v.ends_at = claims.valid_until
 
 
-def create_visit(central: Central, kiosk_id: int, req: VisitRequest) -> tuple[VisitView, bool]:
-    """Register a visitor; returns (visit, created). A repeat with the same client id and the same
-    details returns the first visit; the same client id with different details is a Conflict."""
-    try:
-        number = identity.normalise(req.id_type, req.id_number)
-    except identity.IdNumberError as exc:
-        raise Invalid(str(exc), code="bad_id_number") from None
+def clean_request(req: VisitRequest) -> VisitRequest:
+    """`req` with every field in its stored form (the shared rules for ID numbers, mobiles and
+    typed text), or Invalid carrying the rule's message key."""
+    doc = id_rules.document(req.id_type, req.id_number, req.id_country)
     if not 1 <= req.party_size <= MAX_PARTY:
         raise Invalid(f"party size must be 1 to {MAX_PARTY}")
-    digest = _digest(central, req, number)
-    hashed = id_hash(central, req.id_type, number)
+    return dataclasses.replace(
+        req,
+        id_number=doc.number,
+        id_country=doc.country,
+        name=id_rules.text(req.name, "name"),
+        mobile=id_rules.mobile(req.mobile),
+        host=id_rules.text(req.host, "host"),
+        purpose=id_rules.text(req.purpose, "purpose"),
+    )
+
+
+def create_visit(central: Central, kiosk_id: int, req: VisitRequest) -> tuple[VisitView, bool]:
+    """Register a visitor; returns (visit, created). A repeat with the same client id and the same
+    details returns the first visit; the same client id with different details is a Conflict.
+
+    The blocklist is matched on the number's canonical key, whatever document type is claimed,
+    and an invitation never lets a blocklisted visitor in without a receptionist looking."""
+    req = clean_request(req)
+    doc = IdDocument(req.id_type, req.id_number, req.id_country)
+    digest = _digest(central, req)
+    hashed = id_rules.canonical_hash(central, doc)
+    matches = id_rules.match_hashes(central, doc)
     now = utcnow()
     for _attempt in range(2):
         try:
@@ -244,7 +256,7 @@ def create_visit(central: Central, kiosk_id: int, req: VisitRequest) -> tuple[Vi
                 blocked = (
                     s.execute(
                         select(BlocklistEntry.id)
-                        .where(BlocklistEntry.id_hash == hashed, BlocklistEntry.removed_at.is_(None))
+                        .where(BlocklistEntry.id_hash.in_(matches), BlocklistEntry.removed_at.is_(None))
                         .limit(1)
                     ).first()
                     is not None
@@ -255,9 +267,10 @@ def create_visit(central: Central, kiosk_id: int, req: VisitRequest) -> tuple[Vi
                     client_id=req.client_id,
                     request_digest=digest,
                     id_type=req.id_type,
-                    id_number_enc=central.secrets.encrypt(number.encode()),
+                    id_country=req.id_country,
+                    id_number_enc=central.secrets.encrypt(req.id_number.encode()),
                     id_hash=hashed,
-                    id_masked=identity.mask(number),
+                    id_masked=mask_id_number(req.id_number),
                     name=req.name,
                     mobile=req.mobile,
                     host=req.host,
@@ -412,9 +425,8 @@ def approve_visit(
 
 
 def deny_visit(central: Central, visit_id: int, user: User | None, reason: str) -> VisitView:
-    reason = reason.strip()
-    if not 1 <= len(reason) <= 200:
-        raise Invalid("a reason of 1 to 200 characters is required")
+    """Deny a pending visit with a reason (shown at the kiosk; it may run over several lines)."""
+    reason = id_rules.text(reason, "reason", max_length=200, multiline=True)
     now = utcnow()
     with central.db.writing() as s:
         v = _locked_pending(s, visit_id, now)
@@ -523,14 +535,15 @@ _decider = aliased(User)
 # Only the columns a VisitRow shows (not the encrypted ID, the pass text...), in _FIELDS order,
 # then purged_at.
 _COLUMNS = (
-    Visit.id, Kiosk.name, Visit.status, Visit.name, Visit.id_type, Visit.id_masked, Visit.mobile,
+    Visit.id, Kiosk.name, Visit.status, Visit.name, Visit.id_type, Visit.id_country, Visit.id_masked,
+    Visit.mobile,
     Visit.host, Visit.purpose, Visit.party_size, Visit.blocklisted, Visit.created_at, Visit.expires_at,
     Visit.decided_at, _decider.username, Visit.deny_reason, Visit.pass_id, Visit.pass_valid_until,
     Visit.checked_in_at, Visit.checked_out_at, Visit.kiosk_approved_at, Visit.kiosk_approved_by,
     Visit.purged_at,
 )  # fmt: skip
 _FIELDS = (
-    "id", "kiosk", "status", "name", "id_type", "id_masked", "mobile", "host", "purpose",
+    "id", "kiosk", "status", "name", "id_type", "id_country", "id_masked", "mobile", "host", "purpose",
     "party_size", "blocklisted", "created_at", "expires_at", "decided_at", "decided_by",
     "deny_reason", "pass_id", "pass_valid_until", "checked_in_at", "checked_out_at",
     "kiosk_approved_at", "kiosk_approved_by",

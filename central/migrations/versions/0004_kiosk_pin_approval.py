@@ -2,7 +2,7 @@
 visits approved at a kiosk (when, by whom).
 
 Revision ID: 0004
-Revises: visit_overdraws_1
+Revises: 0003
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
-down_revision = "visit_overdraws_1"  # becomes the visitors revision 0003 when it lands
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

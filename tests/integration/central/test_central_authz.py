@@ -52,6 +52,8 @@ def _endpoints(visit_id: int, invitation_qr: str) -> list[tuple[str, str, dict[s
         ),
         ("POST", "/api/v1/kiosk-key", {"public_key": base64.b64encode(bytes(32)).decode()}),
         ("GET", "/api/v1/pins", None),
+        ("GET", "/api/v1/hosts", None),
+        ("GET", "/api/v1/blocklist", None),
     ]
 
 

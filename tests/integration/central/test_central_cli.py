@@ -121,7 +121,8 @@ def test_visits_list_is_the_visit_log_by_status(run_central_cli, tmp_path: Path)
 
         def register(n: int, name: str, host: str) -> int:
             req = visits.VisitRequest(
-                client_id=str(uuid.uuid4()), id_type="passport", id_number=f"E{n:08d}", name=name,
+                client_id=str(uuid.uuid4()), id_type="passport", id_number=f"E{n:08d}",
+                id_country="USA", name=name,
                 mobile="13800138000", host=host, purpose="visit",
             )  # fmt: skip
             return visits.create_visit(central, kiosk_id, req)[0].visit_id

@@ -55,6 +55,7 @@ def test_id_numbers_never_reach_logs_or_the_database_file(run_central_cli, tmp_p
                     "client_id": str(uuid.uuid4()),
                     "id_type": id_type,
                     "id_number": number,
+                    "id_country": "GBR" if id_type == "passport" else None,
                     "name": "张三丰",
                     "mobile": MOBILE,
                     "host": "12-301",

@@ -17,7 +17,8 @@ KEY = base64.b64encode(bytes(32)).decode()
 
 class FakeAPI:
     def __init__(self) -> None:
-        self.directory = wire.Hosts(version=1, items=[wire.HostItem(id=1, kind="unit", label="3-1201")])
+        self.directory = wire.Hosts(
+            version=1, items=[wire.Host(id=1, kind="unit", label="3-1201", detail="")])
         self.missing = False
 
     def hosts(self) -> wire.Hosts:
@@ -40,7 +41,7 @@ def test_hosts_rewritten_only_on_a_new_version_and_blocklist_kept(kiosk_store: S
         assert [h.label for h in tx.search_hosts("31")] == ["3-1201"] and tx.hosts_version() == 1
         assert tx.blocklist() == (bytes(32), frozenset({"ab" * 32}))
     # Same version, other items: not rewritten (central bumps the version on every change).
-    api.directory = wire.Hosts(version=1, items=[wire.HostItem(id=2, kind="company", label="Acme")])
+    api.directory = wire.Hosts(version=1, items=[wire.Host(id=2, kind="company", label="Acme", detail="")])
     engine.pull_hosts()
     with kiosk_store.read() as tx:
         assert [h.id for h in tx.search_hosts("31")] == [1] and tx.search_hosts("ac") == []
