@@ -119,5 +119,6 @@ def validate(form: VisitorForm, *, notice_version: str, today: dt.date) -> Valid
         raise FormError("invitation", INVITATION_INVALID, "the invitation code cannot be read")
     request = VisitorRequest(id_type=document.id_type, id_number=document.number,  # type: ignore[arg-type]
                              name=name, mobile=mobile, host=host, purpose=purpose, party_size=size,
-                             invitation=invitation, client_id=form.client_id)
+                             invitation=invitation, id_country=document.country,
+                             client_id=form.client_id)
     return ValidRegistration(request, ids.canonical_key(document.id_type, document.number))

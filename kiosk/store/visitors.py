@@ -54,14 +54,16 @@ class VisitorRequest:
     purpose: str
     party_size: int = 1
     invitation: str | None = field(default=None, repr=False)  # the scanned invitation QR text
+    id_country: str | None = None  # a passport's issuing country (ISO 3166 alpha-3)
     # Chosen by the kiosk: resending a registration central already has is harmless.
     client_id: str = field(default_factory=lambda: str(uuid.uuid4()))
 
     def to_wire(self) -> dict[str, Any]:
         """The POST /api/v1/visits body."""
         body = asdict(self)
-        if body["invitation"] is None:
-            del body["invitation"]
+        for optional in ("invitation", "id_country"):
+            if body[optional] is None:
+                del body[optional]  # an older central refuses keys it does not know
         return body
 
 
@@ -126,7 +128,7 @@ def _request(client_id: str, data: Any, id_number: str | None) -> VisitorRequest
             id_type=data["id_type"], id_number=id_number, name=data["name"],
             mobile=data["mobile"], host=data["host"], purpose=data["purpose"],
             party_size=int(data.get("party_size", 1)), invitation=data.get("invitation"),
-            client_id=client_id)
+            id_country=data.get("id_country"), client_id=client_id)
     except (KeyError, TypeError, ValueError):
         return None
 

@@ -142,3 +142,17 @@ def test_sigkill_while_waiting_resumes_the_same_visit(make_kiosk) -> None:
         assert s.execute(select(func.count()).select_from(Visit)).scalar_one() == 1
     with closing(sqlite3.connect(f"file:{rig.data_dir / 'kiosk.db'}?mode=ro", uri=True)) as db:
         assert db.execute("SELECT client_id, status FROM sync_visits").fetchall() == [(client_id, "approved")]
+
+
+@pytest.mark.parametrize(("id_type", "number", "country"), [
+    ("passport", "E12345678", "de"),  # central needs a passport's issuing country
+    ("hmt_res_permit", "810000199408230021", None),  # types central learnt with the shared rules
+])
+def test_every_document_type_the_desk_accepts_central_takes(make_kiosk, id_type: str, number: str,
+                                                            country: str | None) -> None:
+    rig: KioskRig = make_kiosk()
+    with desk_on(rig) as desk:
+        ticket = desk.register(form(id_type=id_type, id_number=number, country=country))
+        (visit,) = wait_until(lambda: central_visits(rig, ticket.ref), 10, "central to have the visit")
+    assert (visit.id_type, visit.status) == (id_type, "pending")
+    assert visit.id_country == ("DEU" if country else None)

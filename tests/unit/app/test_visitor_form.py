@@ -78,4 +78,5 @@ def test_party_size_bounds_are_inclusive(size: int) -> None:
 def test_a_passport_keeps_its_number_and_needs_a_valid_country() -> None:
     r = validate(dataclasses.replace(GOOD, id_type="passport", id_number="e 1234 5678", country="cn"),
                  notice_version="v2", today=TODAY).request
-    assert (r.id_type, r.id_number) == ("passport", "E12345678")
+    assert (r.id_type, r.id_number, r.id_country) == ("passport", "E12345678", "CHN")
+    assert r.to_wire()["id_country"] == "CHN"
