@@ -12,12 +12,22 @@ from backend_client import wire
 from kiosk.domain.passes import PassPolicy, PassTrust
 from lobby_core import passes
 from lobby_core.passes import base44
+from lobby_core.passes.keys import private_key_from_raw
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # 2026-06-01 10:00 in Shanghai, the clock fixture's time.
 NOW = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)
-RING = passes.KeyRing.generate(clock=lambda: NOW, horizon=timedelta(days=3650))
-OTHER_RING = passes.KeyRing.generate(clock=lambda: NOW, horizon=timedelta(days=3650))
+
+
+def ring(seed: int) -> passes.KeyRing:
+    """A ring with a fixed key (random ones could share a one-byte key id: a flaky test)."""
+    key = passes.SigningKey(private_key_from_raw(seed.to_bytes(4, "big") * 8), NOW)
+    return passes.KeyRing([(key, None)], clock=lambda: NOW, horizon=timedelta(days=3650))
+
+
+RING = ring(1)  # central's
+OTHER_RING = ring(2)  # a kiosk's own (PIN approvals)
+assert RING.key_id != OTHER_RING.key_id
 POLICY = PassPolicy(SHANGHAI, anti_passback=timedelta(minutes=2))
 
 
