@@ -14,7 +14,15 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Generic, TypeVar
 
 import devices
-from kiosk.app import DeskSettings, EntranceSettings, Gate, MemberEntrance, PassEntrance, VisitorDesk
+from kiosk.app import (
+    DeskSettings,
+    EntranceSettings,
+    Gate,
+    MemberEntrance,
+    PassEntrance,
+    PassSettings,
+    VisitorDesk,
+)
 from kiosk.app.pin_approval import PinApproval
 from kiosk.config import Config
 from kiosk.domain.model import FacilityRule, Policy
@@ -152,6 +160,10 @@ class Kiosk:
             self.visitor_desk.upkeep()
         except StoreError as exc:
             log.error("kiosk: visitor purge failed (tried again next hour): %s", exc)
+        try:
+            self.pass_entrance.upkeep()
+        except StoreError as exc:
+            log.error("kiosk: expired pass purge failed (tried again next hour): %s", exc)
 
     def relays_off(self) -> None:
         """Switch every relay off now, without waiting for anything else to stop."""
@@ -224,8 +236,8 @@ def build(cfg: Config, *,
     - A card tap runs entirely on the card reader's thread: lookup, decision, the write
       transaction, the gate pulse (its hold included), the locker pulse, the outcome, the
       result listeners. A second tap waits for the first (MemberEntrance and Gate locks).
-    - A QR scan runs on the scanner's thread (PassEntrance.handle_scan); once passes go
-      through the Gate it waits for a tap in progress, and vice versa.
+    - A QR scan runs on the scanner's thread (PassEntrance.handle_scan), the pulse included;
+      it waits at the Gate for a tap in progress, and vice versa.
     - An ID card read runs on the ID reader's thread (VisitorDesk.handle_id_card), which
       only hands the card on; a visitor screen gets it through its adapter like any result.
     - Registration, the wait for a decision and a print run on the thread of whoever asks
@@ -280,7 +292,10 @@ def build(cfg: Config, *,
         settings = EntranceSettings(facility=cfg.kiosk.facility, policy=policy_from(cfg),
                                     direction=cfg.kiosk.direction)
         member_entrance = MemberEntrance(store, gate, settings, bank)
-        pass_entrance = PassEntrance(gate)
+        pass_entrance = PassEntrance(store, gate, PassSettings(
+            facility=cfg.kiosk.facility, zone=cfg.zone,
+            anti_passback=timedelta(seconds=cfg.access.anti_passback_s),
+            direction=cfg.kiosk.direction))
         sync = SyncWorker(store, sync_client.CentralConfig.from_config(cfg), sync_settings)
         v = cfg.visitors
         visitor_desk = VisitorDesk(
@@ -303,4 +318,6 @@ def build(cfg: Config, *,
                   pass_entrance, visitor_desk, sync, locker_relays, run_lock)
     sync.device_health = device_health_of(kiosk.health)  # the heartbeat reports every device
     member_entrance.subscribe(sync.on_entrance_result)  # every tap is an event worth pushing
+    # A scan that recorded an event (a genuine pass) is pushed like a tap; noise is not.
+    pass_entrance.subscribe(lambda r: sync.nudge() if r.event_uuid else None)
     return kiosk

@@ -1,4 +1,8 @@
-"""Access events from kiosks: stored once per (kiosk, event id) however often a kiosk resends."""
+"""Access events from kiosks: stored once per (kiosk, event id) however often a kiosk resends.
+
+Newly stored events then update what they spend: a member's visits (overdraw.py) and a visitor
+pass's entries (pass_entries.py); a visitor's passage that happened (granted, or unconfirmed:
+the gate may have opened) checks the visit in or out."""
 
 from __future__ import annotations
 
@@ -10,9 +14,10 @@ from sqlalchemy.orm import Session
 
 from ..context import Central
 from ..models import AccessEvent, utcnow
-from . import overdraw, visits
+from . import overdraw, pass_entries, visits
 
 VISITOR_KINDS = ("visitor_entry", "visitor_exit")
+
 
 
 @dataclass(frozen=True)
@@ -22,7 +27,7 @@ class EventIn:
     kind: str
     facility: str | None = None
     member_no: str | None = None
-    pass_id: str | None = None
+    pass_id: int | None = None
     visit_id: int | None = None
     outcome: str | None = None
     reason: str | None = None
@@ -59,7 +64,10 @@ def ingest(central: Central, kiosk_id: int, events: list[EventIn]) -> tuple[int,
         stmt = _insert(s).on_conflict_do_nothing(index_elements=["kiosk_id", "event_id"])
         stored = set(s.execute(stmt.returning(AccessEvent.event_id), rows).scalars())
         for e in unique:
-            if e.event_id in stored and e.kind in VISITOR_KINDS and e.visit_id is not None:
+            if (e.event_id in stored and e.kind in VISITOR_KINDS and e.visit_id is not None
+                    and pass_entries.passed(e.outcome)):
                 visits.record_passage(s, e.visit_id, e.pass_id, e.kind, e.occurred_at)
-        overdraw.on_ingest(s, kiosk_id, [e for e in unique if e.event_id in stored])
+        new = [e for e in unique if e.event_id in stored]
+        overdraw.on_ingest(s, kiosk_id, new)
+        pass_entries.on_ingest(s, kiosk_id, new)
     return len(stored), len(events) - len(stored)

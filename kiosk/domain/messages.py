@@ -1,4 +1,4 @@
-"""What the entrance screen says for each decision, in zh_CN and en.
+"""What the entrance screen says for each decision, in zh_CN and en (cards and visitor passes).
 
 A base text per message key ("access.granted", "access.denied.<reason>") uses only the
 Decision.detail parameters that decide() always sets for that key. Optional sentences
@@ -103,6 +103,61 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
 }
 
+# What the screen says to a visitor at the turnstile (kiosk.domain.passes), kept apart from
+# the card's texts so each table stays "one key per reason" of its own decision.
+PASS_MESSAGES: dict[str, dict[str, str]] = {
+    "pass.granted": {
+        "zh_CN": "欢迎光临！请通过闸机。",
+        "en": "Welcome! Please go through.",
+    },
+    "pass.denied.garbage": {
+        "zh_CN": "无法识别此二维码。请出示访客通行证上的二维码。",
+        "en": "This code cannot be read. Please scan the QR code on your visitor pass.",
+    },
+    "pass.denied.forged": {
+        "zh_CN": "此通行证无法验证。请到前台咨询。",
+        "en": "This pass cannot be verified. Please ask at reception.",
+    },
+    "pass.denied.wrong_kind": {
+        "zh_CN": "这是访客邀请码，不能直接过闸。请在大堂自助机上扫码登记，领取通行证。",
+        "en": "This is an invitation, not a pass. Please use the lobby kiosk to check in "
+        "and get your pass.",
+    },
+    "pass.denied.not_yet_valid": {
+        "zh_CN": "此通行证自 {valid_from} 起有效，请届时再来。",
+        "en": "This pass is valid from {valid_from}. Please come back then.",
+    },
+    "pass.denied.expired": {
+        "zh_CN": "此通行证已于 {valid_until} 过期。请到前台重新登记。",
+        "en": "This pass expired at {valid_until}. Please register again at reception.",
+    },
+    "pass.denied.wrong_facility": {
+        "zh_CN": "此通行证不能进入本场馆。请到前台咨询。",
+        "en": "This pass is not valid for this facility. Please ask at reception.",
+    },
+    "pass.denied.used_up": {
+        "zh_CN": "此通行证的 {entries} 次入场已用完。请到前台咨询。",
+        "en": "All {entries} entries of this pass have been used. Please ask at reception.",
+    },
+    "pass.denied.revoked": {
+        "zh_CN": "此通行证已被前台作废。请到前台咨询。",
+        "en": "This pass was withdrawn by reception. Please ask at reception.",
+    },
+    "pass.denied.anti_passback": {
+        "zh_CN": "此通行证刚刚已入场，{retry_at} 后才能再次使用。如果闸机没有打开，请联系前台。",
+        "en": "This pass was just used to enter; it can be used again after {retry_at}. "
+        "If the gate did not open, please ask at reception.",
+    },
+    "pass.denied.not_supported": {
+        "zh_CN": "本机暂不支持此操作。请到前台咨询。",
+        "en": "This kiosk cannot do that yet. Please ask at reception.",
+    },
+    "pass.hint.entries_left": {
+        "zh_CN": "剩余入场次数：{entries_left} 次。",
+        "en": "Entries left: {entries_left}.",
+    },
+}
+
 # Which optional sentences may follow each base text, in order.
 HINTS: dict[str, tuple[str, ...]] = {
     GRANTED: ("access.hint.name", "access.hint.visits_left"),
@@ -110,6 +165,10 @@ HINTS: dict[str, tuple[str, ...]] = {
     "access.denied.outside_hours": ("access.hint.next_open",),
     "access.denied.stale_data": ("access.hint.data_as_of",),
 }
+PASS_HINTS: dict[str, tuple[str, ...]] = {
+    "pass.granted": ("pass.hint.entries_left",),
+}
+_TEXTS: dict[str, dict[str, str]] = {**MESSAGES, **PASS_MESSAGES}
 
 
 def placeholders(template: str) -> set[str]:
@@ -120,9 +179,9 @@ def render(key: str, detail: Mapping[str, str], lang: str) -> str:
     """The full text for `key` in `lang`; KeyError names a base parameter decide() forgot."""
     if lang not in LANGUAGES:
         raise ValueError(f"unsupported language {lang!r}; expected one of {LANGUAGES}")
-    text = MESSAGES[key][lang].format_map(detail)
-    for hint in HINTS.get(key, ()):
-        template = MESSAGES[hint][lang]
+    text = _TEXTS[key][lang].format_map(detail)
+    for hint in HINTS.get(key, ()) or PASS_HINTS.get(key, ()):
+        template = _TEXTS[hint][lang]
         if placeholders(template) <= detail.keys():
             text += (" " if lang == "en" else "") + template.format_map(detail)
     return text

@@ -47,6 +47,8 @@ class Event:
     locker: str | None = None
     synced_at: datetime | None = None
     id: int | None = None
+    pass_id: int | None = None  # a visitor pass's event (card_uid ""); revision 0007
+    visit_id: int | None = None  # the pass's visit at central; 0 for a pass signed here
 
 
 _INSERT = insert(_t)
@@ -62,6 +64,7 @@ def insert_event(conn: Connection, ev: Event) -> None:
         "card_uid": ev.card_uid, "member_no": ev.member_no, "granted": ev.granted,
         "reason": ev.reason, "consumed_visit": ev.consumed_visit, "visits_left": ev.visits_left,
         "pulse_state": ev.pulse_state.value, "locker": ev.locker, "synced_at": None,
+        "pass_id": ev.pass_id, "visit_id": ev.visit_id,
     })
 
 
@@ -119,7 +122,7 @@ def _row(r: object) -> Event:
         card_uid=m["card_uid"], member_no=m["member_no"], granted=bool(m["granted"]),
         reason=m["reason"], consumed_visit=bool(m["consumed_visit"]), visits_left=m["visits_left"],
         pulse_state=PulseState(m["pulse_state"]), locker=m["locker"], synced_at=m["synced_at"],
-        id=m["id"],
+        id=m["id"], pass_id=m["pass_id"], visit_id=m["visit_id"],
     )
 
 

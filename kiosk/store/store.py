@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from backend_client import wire
 from kiosk.domain.model import FacilityRule, Freeze, Member
+from kiosk.domain.passes import PassUsage
 from lobby_core.members_csv import MemberRecord
 
 from . import (
@@ -30,6 +31,7 @@ from . import (
     members,
     meta,
     migrate,
+    pass_uses,
     pins,
     rules,
     sync_state,
@@ -138,6 +140,19 @@ class Tx:
     def backlog(self) -> int:
         """Events central has not acknowledged, pending ones included (see events.backlog)."""
         return events.backlog(self.conn)
+
+    # visitor passes at the turnstile
+    def pass_usage(self, pass_id: int) -> PassUsage:
+        return pass_uses.usage(self.conn, pass_id)
+
+    def count_pass_entry(self, pass_id: int, at: datetime, valid_until: datetime) -> None:
+        pass_uses.count_entry(self.conn, pass_id, at, valid_until)
+
+    def refund_pass_entry(self, pass_id: int, before: PassUsage) -> None:
+        pass_uses.refund_entry(self.conn, pass_id, before)
+
+    def purge_pass_uses(self, expired_before: datetime) -> int:
+        return pass_uses.purge_expired(self.conn, expired_before)
 
     # sync: central's members feed, cursors, keys and revocations
     def apply_members_page(self, page: wire.MembersPage, now: datetime) -> PageResult:

@@ -99,6 +99,9 @@ class AccessEvent(Base):
     pulse_state: Mapped[str] = mapped_column(String(12))
     synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # outbox: NULL = to send
     locker: Mapped[str | None] = mapped_column(String(16))  # revision 0002
+    # Revision 0007: a visitor pass's event (card_uid is then ""); visit_id 0 = signed here.
+    pass_id: Mapped[int | None] = mapped_column(BigInteger)
+    visit_id: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (
         Index("ix_access_events_card_at", "card_uid", "at"),
@@ -173,3 +176,14 @@ class ReceptionistPin(Base):
     __tablename__ = "receptionist_pins"
     user: Mapped[str] = mapped_column(String(64), primary_key=True)
     pin_hash: Mapped[str] = mapped_column(String(255))
+
+
+class PassUse(Base):
+    """Revision 0007: a visitor pass's entries at this kiosk (granted and not refunded) and the
+    last one, for its `entries_allowed` and anti-passback; `valid_until` says when it can go."""
+
+    __tablename__ = "pass_uses"
+    pass_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    entries: Mapped[int] = mapped_column(Integer)
+    last_entry_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    valid_until: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -3,6 +3,11 @@
 Central learns from `reason = "visit_used"` on a granted entry that the member spent one visit
 of a package here; it takes it off its own count (and records an overdraw when two kiosks
 spent the last visit while offline; see central/services/overdraw.py).
+
+A visitor pass's event (one with a pass id) is a `visitor_entry` with the pass id and, for a
+pass central issued, its visit id; central counts the pass's entries from the granted and
+unconfirmed ones (and records an overuse when offline kiosks together went past the pass's
+entries; see central/services/pass_entries.py).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from typing import Any
 from kiosk.store import Event, PulseState
 from lobby_core.facilities import facility_code
 
+MAX_VISIT_ID = 2_000_000_000  # central's bound on a visit id in an event
 VISIT_USED = "visit_used"  # must equal central.services.overdraw.VISIT_USED (a test ties them)
 
 _OUTCOME = {
@@ -40,12 +46,18 @@ def to_wire(ev: Event) -> dict[str, Any]:
             "relay_failed" if ev.pulse_state is PulseState.FAILED else None)
     else:
         outcome, reason = "denied", ev.reason
+    who = "member" if ev.pass_id is None else "visitor"
     item: dict[str, Any] = {
         "event_id": ev.uuid,
         "occurred_at": ev.at.isoformat(),
-        "kind": "member_exit" if ev.direction == "exit" else "member_entry",
+        "kind": f"{who}_exit" if ev.direction == "exit" else f"{who}_entry",
         "outcome": outcome,
     }
+    if ev.pass_id is not None:
+        item["pass_id"] = ev.pass_id
+        # 0: a pass this kiosk signed after a PIN approval has no visit id (yet)
+        if ev.visit_id is not None and 0 < ev.visit_id <= MAX_VISIT_ID:
+            item["visit_id"] = ev.visit_id
     facility = _slug(ev.facility)
     if facility:
         item["facility"] = facility

@@ -12,8 +12,8 @@ import pytest
 from devices import simhub
 from kiosk import config
 from kiosk.app import PassResult
-from kiosk.app.pass_entrance import PASS_NOT_SUPPORTED
 from kiosk.bootstrap import Kiosk, build
+from kiosk.domain.passes import PassReason
 from kiosk.entrance import EntranceResult
 from kiosk.store import Store
 from lobby_core.members_csv import parse_csv
@@ -97,7 +97,7 @@ def test_scans_reach_the_pass_entrance_and_never_stop_the_scanner(tmp_path: Path
         wait_for(lambda: got, 5, "the first scan's result")
         assert scanner.scan("{\"not\": \"a pass either\"}")
         wait_for(lambda: len(got) == 2, 5, "the second scan's result")
-        assert [r.reason for r in got] == [PASS_NOT_SUPPORTED, PASS_NOT_SUPPORTED]
+        assert [r.reason for r in got] == [PassReason.GARBAGE, PassReason.GARBAGE]  # not passes
         assert kiosk.health()["qr_scanner"].is_ok and kiosk.health()["printer"].is_ok
     finally:
         kiosk.stop()

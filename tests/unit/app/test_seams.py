@@ -1,5 +1,6 @@
-"""The seams for the next issues: PassEntrance refuses every scan safely; VisitorDesk without
-a PinApproval says PIN approval is not available; both take subscribers."""
+"""The seams for the next issues: PassEntrance refuses what is not a pass safely (the passes
+themselves: tests/unit/app/test_pass_entrance.py); VisitorDesk without a PinApproval says PIN
+approval is not available; both take subscribers."""
 
 from __future__ import annotations
 
@@ -18,19 +19,21 @@ from kiosk.app import (
     VisitorRequest,
     VisitorTicket,
 )
-from kiosk.app.pass_entrance import PASS_ERROR, PASS_NOT_SUPPORTED
+from kiosk.app.pass_entrance import PASS_ERROR, PassSettings
 from kiosk.store import Store
 from tests.fixtures.kiosk import RecordingRelay
+from tests.unit.domain.pass_builders import SHANGHAI
 
 PAYLOAD = "V1:7f3a-SECRET-PASS-41c2"
 
 
 @pytest.fixture
 def entrance(kiosk_store: Store, recording_relay: RecordingRelay) -> PassEntrance:
-    return PassEntrance(Gate(kiosk_store, recording_relay))
+    return PassEntrance(kiosk_store, Gate(kiosk_store, recording_relay),
+                        PassSettings(facility="gym", zone=SHANGHAI))
 
 
-def test_every_scan_is_refused_without_logging_the_payload(
+def test_a_scan_that_is_no_pass_is_refused_without_logging_the_payload(
         entrance: PassEntrance, recording_relay: RecordingRelay,
         caplog: pytest.LogCaptureFixture) -> None:
     got: list[PassResult] = []
@@ -38,10 +41,10 @@ def test_every_scan_is_refused_without_logging_the_payload(
     at = datetime(2026, 6, 1, 2, tzinfo=UTC)
     with caplog.at_level(logging.DEBUG):
         result = entrance.handle_scan(Scan(PAYLOAD, at))
-    assert (result.granted, result.reason, result.at) == (False, PASS_NOT_SUPPORTED, at)
+    assert (result.granted, result.reason, result.at) == (False, "garbage", at)
     assert got == [result]
     assert recording_relay.pulses == []
-    assert "pass denied reason=pass_not_supported" in caplog.text
+    assert "pass denied pass_id=- reason=garbage" in caplog.text
     assert "SECRET" not in caplog.text and PAYLOAD not in repr(result)
 
 
