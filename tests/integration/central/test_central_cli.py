@@ -176,3 +176,32 @@ def test_keys_rotate_starts_signing_with_a_new_key(run_central_cli, tmp_path: Pa
         central.close()
     # The first key signed no pass, so nothing needs it once the second one took over.
     assert published == {said[1]}
+
+
+def test_users_pin_sets_a_receptionists_kiosk_pin_hashed(run_central_cli, tmp_path: Path) -> None:
+    from argon2 import PasswordHasher
+
+    from central.context import Central
+    from central.services import users
+    from central.settings import resolve
+
+    for name, role in (("rita", "receptionist"), ("tom", "technician")):
+        r = run_central_cli("users", "add", name, "--role", role, stdin="long enough pw\n")
+        assert r.returncode == 0, r.stderr
+    ok = run_central_cli("users", "pin", "rita", stdin="482916\n")
+    assert ok.returncode == 0, ok.stderr
+    assert "482916" not in ok.stdout + ok.stderr
+    assert run_central_cli("users", "pin", "rita", stdin="12a4\n").returncode != 0  # not digits
+    assert run_central_cli("users", "pin", "rita", stdin="123\n").returncode != 0  # too short
+    tech = run_central_cli("users", "pin", "tom", stdin="482916\n")
+    assert tech.returncode != 0 and "technician" in tech.stderr
+    assert run_central_cli("users", "pin", "nobody", stdin="482916\n").returncode != 0
+    central = Central.open(resolve(None, tmp_path / "cli-data"))
+    try:
+        hashes = dict(users.pin_hashes(central))
+    finally:
+        central.close()
+    assert list(hashes) == ["rita"]
+    assert PasswordHasher().verify(hashes["rita"], "482916")
+    raw = b"".join(p.read_bytes() for p in (tmp_path / "cli-data").glob("central.db*"))
+    assert b"482916" not in raw
