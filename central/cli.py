@@ -16,7 +16,20 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from . import roles
+from .schemas import ROW_ID_MAX
 from .settings import DEFAULT_HOST, DEFAULT_PORT, SettingsError, resolve
+
+
+def _row_id(text: str) -> int:
+    """A database row id as the console's routes take it: 1 .. 2,000,000,000 (INTEGER on every
+    database we run on), so a typo never reaches the database as an overflow."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= value <= ROW_ID_MAX:
+        raise argparse.ArgumentTypeError(f"{value} is not a visit id (1 to {ROW_ID_MAX:,})")
+    return value
 
 
 def _common(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -82,9 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     vlist.add_argument("--limit", type=int, default=100, metavar="N", help="at most N visits (default 100)")
     vlist.add_argument("--json", action="store_true", help="a JSON list instead of tab-separated lines")
     vapp = _common(vs.add_parser("approve", help="approve a pending visit (as the console does)"))
-    vapp.add_argument("id", type=int, metavar="ID")
+    vapp.add_argument("id", type=_row_id, metavar="ID")
     vden = _common(vs.add_parser("deny", help="deny a pending visit with a reason"))
-    vden.add_argument("id", type=int, metavar="ID")
+    vden.add_argument("id", type=_row_id, metavar="ID")
     vden.add_argument("--reason", required=True, metavar="TEXT", help="shown to the visitor at the kiosk")
 
     inv = sub.add_parser("invitations", help="invitations").add_subparsers(dest="action", required=True)

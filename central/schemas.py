@@ -46,7 +46,9 @@ def Text(max_length: int, min_length: int = 0, pattern: str | None = None) -> An
 Uuid = Annotated[uuid.UUID, PlainSerializer(str, return_type=str)]
 # Event kinds and facility codes: lobby_core.facilities is the rule (a JSON schema pattern here).
 Slug = Text(facilities.MAX_LENGTH, 1, rf"^{facilities.PATTERN}$")
-SmallInt = Annotated[int, Field(ge=0, le=2_000_000_000)]
+# Row ids and counts the API, the console and the CLI accept: INTEGER on SQLite and PostgreSQL.
+ROW_ID_MAX = 2_000_000_000
+SmallInt = Annotated[int, Field(ge=0, le=ROW_ID_MAX)]
 U32 = Annotated[int, Field(ge=0, le=2**32 - 1)]
 
 

@@ -205,3 +205,13 @@ def test_users_pin_sets_a_receptionists_kiosk_pin_hashed(run_central_cli, tmp_pa
     assert PasswordHasher().verify(hashes["rita"], "482916")
     raw = b"".join(p.read_bytes() for p in (tmp_path / "cli-data").glob("central.db*"))
     assert b"482916" not in raw
+
+
+def test_visits_approve_and_deny_refuse_ids_no_visit_can_have(run_central_cli) -> None:
+    for bad in ("99999999999999999999", "0", "-3", "abc"):
+        for cmd in (("visits", "approve", "--", bad), ("visits", "deny", "--reason", "x", "--", bad)):
+            r = run_central_cli(*cmd)
+            assert r.returncode == 2 and "Traceback" not in r.stderr, (cmd, r.stderr)
+            assert "visit id" in r.stderr or "whole number" in r.stderr
+    missing = run_central_cli("visits", "approve", "12")
+    assert missing.returncode == 1 and "no such visit" in missing.stderr
