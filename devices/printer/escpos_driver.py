@@ -8,7 +8,8 @@ URLs::
     escpos-file:///dev/usb/lp0
 
 Common parameters: ``paper=58|80`` (mm, default 58: centres the QR code), ``charset=gb18030|gbk|
-ascii`` (see devices.printer.layout), ``timeout`` (seconds, default 5), ``status=1|0`` and
+ascii`` and ``text=native|raster`` (raster draws the text as images, for printers without a
+Chinese font; see devices.printer.layout), ``timeout`` (seconds, default 5), ``status=1|0`` and
 ``status_timeout`` (seconds, default 1).
 
 Every job opens the connection, sends the whole slip in one write and closes it again: a

@@ -16,6 +16,10 @@ Choices, for 58 mm (384 dots) and 80 mm (576 dots) printers:
   ``charset=gb18030`` (default) sends four-byte codes for rare characters, which printers with a
   GB18030 font print; ``charset=gbk`` replaces those with ``?`` for GBK/GB2312-only fonts;
   ``charset=ascii`` is for printers without a Chinese font.
+* ``text=raster`` (default ``native``): for printers without any Chinese font, every text line
+  is drawn with a CJK font found through fontconfig (devices.printer.raster_text) and sent as a
+  ``GS v 0`` image the width of the paper, already aligned; no text bytes and no ``FS &`` are
+  sent, so ``charset`` does not apply. The title is drawn double size and bold, as natively.
 * Large title: ``GS ! 0x11`` (double width and height). python-escpos's double size uses
   ``ESC !``, which in Chinese mode does not enlarge Chinese characters; ``GS !`` enlarges both.
 * QR code: rendered as a raster image (``GS v 0``), centred by padding to the paper width.
@@ -42,7 +46,10 @@ from devices.errors import DeviceConfigError, SlipError
 from devices.events import Slip
 from devices.url import DeviceURL
 
+from .raster_text import NORMAL_DOTS, TITLE_DOTS, Align, FontFile, draw_text, find_cjk_font
+
 Charset = Literal["gb18030", "gbk", "ascii"]
+TextMode = Literal["native", "raster"]
 
 PAPER_DOTS = {58: 384, 80: 576}  # printable dots at 203 dpi
 MAX_TITLE = 40
@@ -61,6 +68,12 @@ CHINESE_MODE = b"\x1c&"
 class LayoutOptions:
     paper_mm: int = 58
     charset: Charset = "gb18030"
+    text: TextMode = "native"
+    font: FontFile | None = None  # the CJK font raster text is drawn with (text=raster only)
+
+    def __post_init__(self) -> None:
+        if self.text == "raster" and self.font is None:
+            raise ValueError("text='raster' needs a font (see raster_text.find_cjk_font)")
 
     @property
     def dots(self) -> int:
@@ -76,10 +89,14 @@ class LayoutOptions:
             raise DeviceConfigError(
                 f"{url.raw}: parameter charset={charset!r} must be gb18030, gbk or ascii"
             )
-        return cls(paper_mm=paper, charset=charset)  # type: ignore[arg-type]
+        text = (url.get_str("text", "native") or "").lower()
+        if text not in ("native", "raster"):
+            raise DeviceConfigError(f"{url.raw}: parameter text={text!r} must be native or raster")
+        font = find_cjk_font() if text == "raster" else None  # a missing font fails at start-up
+        return cls(paper_mm=paper, charset=charset, text=text, font=font)  # type: ignore[arg-type]
 
 
-LAYOUT_PARAMS = {"paper", "charset"}
+LAYOUT_PARAMS = {"paper", "charset", "text"}
 
 
 def _profile(dots: int) -> Profile:
@@ -190,22 +207,10 @@ def render(slip: Slip, options: LayoutOptions | None = None) -> bytes:
     # (the line feeds around the QR image) does not start with an ESC t code-page switch.
     p = Dummy(profile=_PROFILES[options.paper_mm], magic_encode_args={"encoding": "CP437"})
 
-    def line(text: str) -> None:
-        # Our text bypasses python-escpos's encoder; see the module docstring for why.
-        p._raw(encode_text(text, options.charset) + b"\n")
-
-    p.hw("INIT")
-    if needs_chinese_mode(clean, options.charset):
-        p._raw(CHINESE_MODE)
-    p.set(align="center")
-    p.set(custom_size=True, width=2, height=2)
-    p.set(bold=True)
-    line(clean.title)
-    p.set(bold=False)
-    p.set(custom_size=True, width=1, height=1)
-    p.set(align="left")
-    for text in clean.lines:
-        line(text)
+    if options.text == "raster":
+        _raster_text(p, clean, options)
+    else:
+        _native_text(p, clean, options)
     if clean.qr is not None:
         p.set(align="center")
         p.qr(
@@ -217,11 +222,52 @@ def render(slip: Slip, options: LayoutOptions | None = None) -> bytes:
         )
         p.set(align="left")
     if clean.footer:
-        p.set(align="center")
-        line(clean.footer)
-        p.set(align="left")
+        if options.text == "raster":
+            _raster_line(p, clean.footer, options, align="center")
+        else:
+            p.set(align="center")
+            _native_line(p, clean.footer, options)
+            p.set(align="left")
     p.cut(mode="FULL")
     return p.output
+
+
+def _native_line(p: Dummy, text: str, options: LayoutOptions) -> None:
+    # Our text bypasses python-escpos's encoder; see the module docstring for why.
+    p._raw(encode_text(text, options.charset) + b"\n")
+
+
+def _native_text(p: Dummy, clean: CleanSlip, options: LayoutOptions) -> None:
+    p.hw("INIT")
+    if needs_chinese_mode(clean, options.charset):
+        p._raw(CHINESE_MODE)
+    p.set(align="center")
+    p.set(custom_size=True, width=2, height=2)
+    p.set(bold=True)
+    _native_line(p, clean.title, options)
+    p.set(bold=False)
+    p.set(custom_size=True, width=1, height=1)
+    p.set(align="left")
+    for text in clean.lines:
+        _native_line(p, text, options)
+
+
+def _raster_line(p: Dummy, text: str, options: LayoutOptions, *, align: Align = "left",
+                 size: int = NORMAL_DOTS, bold: bool = False) -> None:
+    if not text:
+        p._raw(b"\n")  # an empty line is a feed, as in native mode
+        return
+    assert options.font is not None  # LayoutOptions refuses raster without a font
+    img = draw_text(text, options.font, width=options.dots, size=size, align=align, bold=bold)
+    # The image is the paper's width and already aligned, so no ESC a around it.
+    p.image(img, impl="bitImageRaster")
+
+
+def _raster_text(p: Dummy, clean: CleanSlip, options: LayoutOptions) -> None:
+    p.hw("INIT")
+    _raster_line(p, clean.title, options, align="center", size=TITLE_DOTS, bold=True)
+    for text in clean.lines:
+        _raster_line(p, text, options)
 
 
 def render_text(slip: Slip) -> str:

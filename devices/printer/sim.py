@@ -1,10 +1,11 @@
 """The simulated printer (`sim://`), shipped for the demo and used by tests.
 
-``sim://?name=lobby&fail=paper_out&out=/tmp/slips&paper=80``
+``sim://?name=lobby&fail=paper_out&out=/tmp/slips&paper=80&text=raster``
 
-It lays slips out with the same code as the real driver, so ``printed[i].data`` holds the
-exact ESC/POS bytes a real printer would have received. It registers in devices.simhub under
-("printer", name) so a test or the demo can read what was printed and switch faults at run time.
+It lays slips out with the same code and layout parameters (paper, charset, text) as the real
+driver, so ``printed[i].data`` holds the exact ESC/POS bytes a real printer would have received.
+It registers in devices.simhub under ("printer", name) so a test or the demo can read what was
+printed and switch faults at run time.
 
 Faults (``fail=`` or ``set_fault()``): ``absent`` (DeviceNotFound), ``paper_out`` (PaperOut),
 ``paper_low`` (prints, health degraded), ``timeout`` (DeviceTimeout), ``unplug_after:N`` (N slips

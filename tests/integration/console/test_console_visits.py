@@ -3,12 +3,13 @@ call, the visit log's filters (SQLite and PostgreSQL), its CSV export, and ID ma
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import re
 import threading
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -17,9 +18,11 @@ from sqlalchemy import update
 
 from central.models import Visit
 from central.services import kiosks as kiosk_service
+from lobby_core import passes
+from lobby_core.passes.keys import public_key_to_raw
 from tests.fixtures.central import CentralServer
 
-from .support import create_visit, csrf_of, login, resident_id, session_csrf
+from .support import create_visit, csrf_of, login, resident_id, session_csrf, visit_body
 
 
 @pytest.fixture
@@ -212,3 +215,40 @@ def test_no_page_shows_an_id_number_unmasked(central_sqlite_server: CentralServe
         for n in secrets_:
             assert n not in html and n.lower() not in html, (path, n)
         assert "110***********" in html or path not in ("/console/pending", "/console/log")
+
+
+def _log_rows(html: str) -> dict[int, str]:
+    """Visit id -> that row's HTML, from the visit log page."""
+    rows = re.findall(r'<tr class="status-\w+">\s*<td>(\d+)</td>(.*?)</tr>', html, flags=re.S)
+    return {int(vid): body for vid, body in rows}
+
+
+def test_visit_log_shows_a_kiosk_approval_by_kiosk_and_receptionist(desk: Any) -> None:
+    """A visit a kiosk approved with rita's PIN (its pass signed with the kiosk's own key) reads
+    "Approved at kiosk Lobby A by rita"; one reception approved shows only who decided."""
+    srv, kiosk, rita = desk
+    published = kiosk.get(srv.url("/api/v1/keys"), timeout=10).json()
+    taken = {k["key_id"] for k in published["keys"]}
+    key = next(k for k in iter(passes.SigningKey.generate, None) if k.key_id not in taken)
+    raw = base64.b64encode(public_key_to_raw(key.public_key)).decode()
+    r = kiosk.post(srv.url("/api/v1/kiosk-key"), json={"public_key": raw}, timeout=10)
+    assert r.status_code == 200, r.text
+    now = datetime.now(UTC)
+    text = passes.encode_pass(passes.PassClaims(
+        pass_id=4242, visit_id=0, valid_from=now, valid_until=now + timedelta(hours=2),
+        facilities=frozenset({"lobby"})), key, passes.FacilityTable.from_list(published["facilities"]))
+    approval = {"approved_by": "rita", "approved_at": now.isoformat(), "pass_text": text}
+    body = visit_body(id_number=resident_id(21), kiosk_approval=approval)
+    r = kiosk.post(srv.url("/api/v1/visits"), json=body, timeout=10)
+    assert r.status_code == 201, r.text
+    at_kiosk = int(r.json()["visit_id"])
+    assert kiosk.get(srv.url(f"/api/v1/visits/{at_kiosk}")).json()["status"] == "approved"
+    at_desk = create_visit(srv, kiosk, id_number=resident_id(22))
+    rita.post(srv.url(f"/console/visits/{at_desk}/approve"), data={"csrf_token": session_csrf(srv, rita)})
+
+    en = _log_rows(rita.get(srv.url("/console/log"), headers={"Accept-Language": "en"}).text)
+    assert "Approved at kiosk Lobby A by rita" in en[at_kiosk]
+    assert "Approved at kiosk" not in en[at_desk] and "rita" in en[at_desk]
+    zh = _log_rows(rita.get(srv.url("/console/log"), headers={"Accept-Language": "zh-CN"}).text)
+    assert "由 rita 在自助机 Lobby A 批准" in zh[at_kiosk]
+    assert "自助机 Lobby A 批准" not in zh[at_desk]

@@ -39,7 +39,7 @@ def cheap_pins() -> None:
 def _request() -> VisitorRequest:
     return VisitorRequest(id_type="passport", id_number="E12345678", name="Visitor Test",
                           mobile="13800138000", host="Unit 1203", purpose="meeting", party_size=2,
-                          client_id=str(uuid.uuid4()))
+                          id_country="GBR", client_id=str(uuid.uuid4()))
 
 
 def _queue(rig: KioskRig) -> str:
@@ -173,16 +173,14 @@ def test_no_pins_synced_is_unavailable(make_kiosk: Callable[..., KioskRig]) -> N
 def test_approval_after_central_has_the_visit_and_blocklist_still_flags(
         make_kiosk: Callable[..., KioskRig]) -> None:
     """The wait ran out: central has the visit pending; the approval goes to that visit."""
-    from central.models import BlocklistEntry, Visit
-    from central.services import visits
+    from central.models import Visit
+    from central.services import blocklist
 
     a = make_kiosk()
     _receptionist(a)
     req = _request()
     number = "E12345678"
-    with a.srv.central.db.writing() as s:
-        s.add(BlocklistEntry(id_type="passport", id_hash=visits.id_hash(a.srv.central, "passport", number),
-                             id_masked="E1****78", reason="test"))
+    blocklist.add(a.srv.central, None, "passport", number, "test", country="GBR")
     with a.store.write() as tx:
         tx.queue_visit(req, datetime.now(UTC))
     a.engine().cycle()

@@ -18,6 +18,7 @@ import pytest
 import devices
 from devices.errors import PaperOut
 from devices.printer.layout import LayoutOptions, render
+from devices.printer.raster_text import find_cjk_font
 from tests.fixtures.scanner import PtyPort, wait_until
 
 pytestmark = pytest.mark.integration
@@ -231,6 +232,16 @@ def test_net_printer_bytes_arrive(tcp_printer):
     printer.print_slip(SLIP)
     wait_until(lambda: tcp_printer.jobs)
     assert tcp_printer.jobs == [render(SLIP)]
+
+
+def test_net_printer_raster_text_bytes_arrive(tcp_printer):
+    url = f"escpos-net://127.0.0.1:{tcp_printer.port}?status=0&text=raster&paper=80"
+    printer = devices.open_printer(url)
+    printer.print_slip(SLIP)
+    wait_until(lambda: tcp_printer.jobs)
+    expected = render(SLIP, LayoutOptions(paper_mm=80, text="raster", font=find_cjk_font()))
+    assert tcp_printer.jobs == [expected]
+    assert "访客".encode("gb18030") not in expected.split(b"\x1dv0")[0]  # before the first image
 
 
 def test_net_printer_status(tcp_printer):
