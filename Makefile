@@ -11,8 +11,10 @@ STAMP := $(VENV)/.installed
 # Chromium for the console, PostgreSQL for the central service) and pyscard's build deps.
 APT_TEST_PKGS := pcscd libpcsclite-dev swig vsmartcard-vpcd build-essential python3-dev \
 	socat chromium postgresql-15 libusb-1.0-0 zbar-tools \
-	fonts-wqy-microhei systemd
-APT_RUN_PKGS := pcscd libpcsclite-dev swig build-essential python3-dev libusb-1.0-0
+	fonts-wqy-microhei fontconfig systemd
+# fontconfig + a CJK font: slips printed with `text=raster` draw Chinese from them.
+APT_RUN_PKGS := pcscd libpcsclite-dev swig build-essential python3-dev libusb-1.0-0 \
+	fonts-wqy-microhei fontconfig
 
 .PHONY: all demo test test-unit bench lint sysdeps sysdeps-run venv clean
 
