@@ -143,6 +143,13 @@ def test_filters(tapped: CentralServer) -> None:
     assert len(members_of(**{"from": "2026-03-02", "to": "2026-03-02"})) == 7
     assert members_of(**{"from": "2026-03-01", "to": "2026-03-01"}) == []
     assert members_of(**{"to": "2026-02-27"}) == ["M1"]
+    # Local midnight belongs to the next day only.
+    midnight = datetime(2026, 3, 2, 16, 0, tzinfo=UTC)  # 00:00 on 3 March in Shanghai
+    gate = srv.kiosk_session(srv.add_kiosk("Late gate"))
+    r = gate.post(srv.url("/api/v1/events"), json={"events": [tap("LATE1", midnight)]}, timeout=10)
+    assert r.status_code == 200 and r.json()["accepted"] == 1
+    assert "LATE1" not in members_of(**{"from": "2026-03-02", "to": "2026-03-02"})
+    assert members_of(**{"from": "2026-03-03", "to": "2026-03-03"}) == ["LATE1"]
     for bad in ({"outcome": "<script>"}, {"kiosk": "x"}, {"from": "2026-02-30"}, {"member": "x" * 40}):
         r = get(rita, srv, "/console/entrances", **bad)
         assert r.status_code == 422 and "<script>" not in r.text and rows(r.text) == [], bad
