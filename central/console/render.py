@@ -17,7 +17,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from lobby_core.masking import mask_id_number, mask_uid
 
 from .. import web_auth
-from ..services import members, overdraw
+from ..services import members, overdraw, pass_entries
 from . import i18n
 from .access import Viewer
 
@@ -69,6 +69,12 @@ def today() -> date:
     return datetime.now(console_zone()).date()
 
 
+def open_settlements(request: Request) -> int:
+    """What reception still has to settle: overdrawn visits and overused visitor passes."""
+    central = web_auth.get_central(request)
+    return overdraw.count_unresolved(central) + pass_entries.count_unresolved(central)
+
+
 def _env() -> Environment:
     env = Environment(
         loader=FileSystemLoader(_TEMPLATES),
@@ -107,7 +113,7 @@ def context(request: Request, viewer: Viewer | None, **extra: Any) -> dict[str, 
         "viewer": viewer,
         "csrf": viewer.csrf_token if viewer else "",
         # Called by the navigation only when the viewer may open the overdraws page.
-        "open_overdraws": lambda: overdraw.count_unresolved(web_auth.get_central(request)),
+        "open_overdraws": lambda: open_settlements(request),
         "now": datetime.now(UTC),
         "flash": None,
         "error": None,

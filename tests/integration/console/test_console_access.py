@@ -46,6 +46,7 @@ POST_ROUTES = [
     ("/console/invitations", {}, RECEPTION),
     ("/console/invitations/999999/revoke", {}, RECEPTION),
     ("/console/overdraws/999999/resolve", {"note": "waived"}, RECEPTION),
+    ("/console/overuses/999999/resolve", {"note": "waived"}, RECEPTION),
     ("/console/blocklist", {}, RECEPTION),
     ("/console/blocklist/999999/remove", {}, RECEPTION),
     ("/console/members/save", {}, RECEPTION),
