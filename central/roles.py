@@ -3,7 +3,8 @@ console pages each capability opens. web_auth.CAPABILITIES (role → capabilitie
 outside the console) and console.access.PAGES (page → roles) are both read from it.
 
 Receptionists run the desk (PRODUCT.md, flow 3): visitors, on-site roll call, log,
-invitations, blocklist, members, the host directory, and a view of kiosk and device health.
+invitations, blocklist, members and their entrance log, the host directory, and a view of kiosk
+and device health.
 Technicians see the kiosks and devices only; console users are an administrator's job. An administrator may do
 everything, and is listed in every row so that the table says so where it is read.
 """
@@ -34,7 +35,8 @@ GRANTS: dict[str, Grant] = {
     "visits": Grant(RECEPTION, ("pending", "onsite", "log", "overdraws")),
     "invitations": Grant(RECEPTION, ("invitations",)),
     "blocklist": Grant(RECEPTION, ("blocklist",)),
-    "members": Grant(RECEPTION, ("members",)),
+    # Members and their taps at the gate: reception answers "why was I refused?".
+    "members": Grant(RECEPTION, ("members", "entrances")),
     # Whom visitors may visit: the desk keeps the directory the kiosks search.
     "hosts": Grant(RECEPTION, ("hosts",)),
     "kiosks": Grant(EVERYONE, ("kiosks",)),

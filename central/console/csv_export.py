@@ -1,4 +1,4 @@
-"""Write the visit log as CSV that is safe to open in a spreadsheet.
+"""Write the visit log and the entrance log as CSV that is safe to open in a spreadsheet.
 
 A cell starting with = + - @ (or a tab / carriage return, which some spreadsheets skip before
 reading a formula) would run as a formula in Excel or LibreOffice (CSV injection, e.g.
@@ -12,7 +12,9 @@ import csv
 import io
 from collections.abc import Callable, Iterable, Iterator
 
+from ..services.entrances import EntranceRow
 from ..services.visits import VisitRow
+from .reasons import in_words
 from .render import local
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -52,15 +54,46 @@ def _cells(r: VisitRow) -> list[object]:
     ]
 
 
+ENTRANCE_HEADER_IDS: tuple[str, ...] = (
+    "Time", "Kiosk", "Direction", "Member no.", "Name", "Facility", "Outcome",
+)  # fmt: skip
+
+
+def _entrance_cells(r: EntranceRow, gettext: Callable[..., str]) -> list[object]:
+    return [
+        local(r.occurred_at, "%Y-%m-%d %H:%M:%S"),
+        r.kiosk,
+        gettext("Exit") if r.exit else gettext("Entry"),
+        r.member_no,
+        r.name_masked,  # never the full name
+        r.facility,
+        in_words(r.outcome, r.reason, gettext),
+    ]
+
+
 def rows_csv(rows: Iterable[VisitRow], gettext: Callable[[str], str], chunk: int = 500) -> Iterator[bytes]:
+    """The visit log: UTF-8 CSV with a byte-order mark (Excel otherwise reads Chinese as GBK)."""
+    return _write(HEADER_IDS, (_cells(r) for r in rows), gettext, chunk)
+
+
+def entrances_csv(
+    rows: Iterable[EntranceRow], gettext: Callable[..., str], chunk: int = 500
+) -> Iterator[bytes]:
+    """The entrance log, written like the visit log."""
+    return _write(ENTRANCE_HEADER_IDS, (_entrance_cells(r, gettext) for r in rows), gettext, chunk)
+
+
+def _write(
+    header_ids: Iterable[str], rows: Iterable[list[object]], gettext: Callable[..., str], chunk: int
+) -> Iterator[bytes]:
     """UTF-8 CSV with a byte-order mark (Excel otherwise reads Chinese as GBK), in chunks."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
     buf.write("\ufeff")
-    w.writerow([safe_cell(gettext(h)) for h in HEADER_IDS])
+    w.writerow([safe_cell(gettext(h)) for h in header_ids])
     n = 0
-    for r in rows:
-        w.writerow([safe_cell(c) for c in _cells(r)])
+    for cells in rows:
+        w.writerow([safe_cell(c) for c in cells])
         n += 1
         if n % chunk == 0:
             yield buf.getvalue().encode("utf-8")

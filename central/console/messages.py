@@ -9,8 +9,9 @@ from pathlib import Path
 from babel.messages.extract import extract_from_dir
 
 from . import i18n
-from .csv_export import HEADER_IDS
+from .csv_export import ENTRANCE_HEADER_IDS, HEADER_IDS
 from .queries import STATUSES
+from .reasons import OUTCOME_LABELS, REASONS
 from .render import ID_TYPE_LABELS
 from .routes_admin import (
     FIELD_LABELS,
@@ -26,6 +27,10 @@ DYNAMIC: tuple[str, ...] = (
     *ID_TYPE_LABELS.values(),
     *STATUSES,
     *HEADER_IDS,
+    *ENTRANCE_HEADER_IDS,
+    *REASONS.values(),
+    *OUTCOME_LABELS.values(),
+    "expired", "not_yet_valid",  # members.standing()
     "receptionist", "admin", "technician",
     "active", "frozen", "blocked",
     "ok", "degraded", "down",

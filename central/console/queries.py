@@ -1,6 +1,6 @@
-"""The console's side of reading visits: the log's filter as a form sends it (parsed, with a named
-error for a bad field, and back into URL parameters) and the pending list's fingerprint. The
-reads themselves are central.services.visits'."""
+"""The console's side of reading visits and members' taps: the two logs' filters as a form sends
+them (parsed, with a named error for a bad field, and back into URL parameters) and the pending
+list's fingerprint. The reads themselves are central.services.visits' and .entrances'."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from ..services.entrances import OUTCOMES, EntranceFilter
 from ..services.visits import STATUSES, VisitFilter, VisitRow
 from .render import console_zone
 
@@ -88,6 +89,87 @@ class LogFilter:
             host=self.host,
             kiosk_id=self.kiosk_id,
         )
+
+
+def _day(q: dict[str, str], name: str) -> date | None:
+    raw = (q.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise FilterError(name) from None
+
+
+def _bounded_int(q: dict[str, str], name: str, default: str, top: int) -> int | None:
+    raw = (q.get(name) or default).strip()
+    if not raw:
+        return None
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= top:
+        raise FilterError(name)
+    return int(raw)
+
+
+def _local_range(date_from: date | None, date_to: date | None) -> tuple[datetime | None, datetime | None]:
+    """The property's local days as [since, until): `date_to` inclusive."""
+    zone = console_zone()
+    return (
+        datetime.combine(date_from, time(), zone) if date_from else None,
+        datetime.combine(date_to + timedelta(days=1), time(), zone) if date_to else None,
+    )
+
+
+MEMBER_NO_MAX = 32  # the column's width (access_events.member_no)
+
+
+@dataclass(frozen=True)
+class EntranceLogFilter:
+    """The entrance log's filter: local days, kiosk, member number (exact), outcome, page."""
+
+    date_from: date | None = None
+    date_to: date | None = None  # inclusive
+    kiosk_id: int | None = None
+    member_no: str | None = None
+    outcome: str | None = None
+    page: int = 1
+
+    @classmethod
+    def parse(cls, q: dict[str, str]) -> EntranceLogFilter:
+        outcome = (q.get("outcome") or "").strip() or None
+        if outcome is not None and outcome not in OUTCOMES:
+            raise FilterError("outcome")
+        member_no = (q.get("member") or "").strip() or None
+        if member_no is not None and len(member_no) > MEMBER_NO_MAX:
+            raise FilterError("member")
+        f = cls(
+            _day(q, "from"), _day(q, "to"), _bounded_int(q, "kiosk", "", 2_000_000_000), member_no, outcome,
+            _bounded_int(q, "page", "1", MAX_PAGE) or 1,
+        )  # fmt: skip
+        if f.date_from and f.date_to and f.date_to < f.date_from:
+            raise FilterError("to")
+        return f
+
+    def query(self, page: int | None = None) -> dict[str, str]:
+        """The filter as URL parameters (for pagination and the CSV link)."""
+        out = {
+            "from": self.date_from.isoformat() if self.date_from else "",
+            "to": self.date_to.isoformat() if self.date_to else "",
+            "kiosk": str(self.kiosk_id) if self.kiosk_id else "",
+            "member": self.member_no or "",
+            "outcome": self.outcome or "",
+        }
+        if page is not None:
+            out["page"] = str(page)
+        return {k: v for k, v in out.items() if v}
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * PAGE_SIZE
+
+    def entrances(self) -> EntranceFilter:
+        since, until = _local_range(self.date_from, self.date_to)
+        return EntranceFilter(since=since, until=until, kiosk_id=self.kiosk_id, member_no=self.member_no,
+                              outcome=self.outcome)  # fmt: skip
 
 
 def pending_fingerprint(rows: list[VisitRow]) -> str:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from lobby_core.masking import mask_id_number, mask_uid
 
 from .. import web_auth
-from ..services import overdraw
+from ..services import members, overdraw, pass_entries
 from . import i18n
 from .access import Viewer
 
@@ -64,6 +64,17 @@ def local(dt: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return dt.astimezone(console_zone()).strftime(fmt)
 
 
+def today() -> date:
+    """The property's date now (what a member's validity is judged by)."""
+    return datetime.now(console_zone()).date()
+
+
+def open_settlements(request: Request) -> int:
+    """What reception still has to settle: overdrawn visits and overused visitor passes."""
+    central = web_auth.get_central(request)
+    return overdraw.count_unresolved(central) + pass_entries.count_unresolved(central)
+
+
 def _env() -> Environment:
     env = Environment(
         loader=FileSystemLoader(_TEMPLATES),
@@ -78,6 +89,8 @@ def _env() -> Environment:
     env.filters["mask_id"] = mask_id_number
     env.filters["mask_uid"] = mask_uid
     env.globals["id_labels"] = ID_TYPE_LABELS
+    # A member's validity as of today (the members list): an expired member never reads "active".
+    env.globals["standing"] = lambda m: members.standing(m, today())
     return env
 
 
@@ -100,7 +113,7 @@ def context(request: Request, viewer: Viewer | None, **extra: Any) -> dict[str, 
         "viewer": viewer,
         "csrf": viewer.csrf_token if viewer else "",
         # Called by the navigation only when the viewer may open the overdraws page.
-        "open_overdraws": lambda: overdraw.count_unresolved(web_auth.get_central(request)),
+        "open_overdraws": lambda: open_settlements(request),
         "now": datetime.now(UTC),
         "flash": None,
         "error": None,

@@ -1,5 +1,6 @@
-"""Console page for visit overdraws: visits two offline kiosks admitted beyond a member's
-package (central.services.overdraw records them), listed for reception to settle.
+"""Console page for what offline kiosks admitted beyond what was paid for, listed for reception to
+settle: visit overdraws (a member's package; central.services.overdraw records them) and, beside
+them, visitor pass overuses (a pass's entries; central.services.pass_entries).
 
 Who: receptionists and administrators may see and resolve them ("overdraws" in access.PAGES).
 Settling one is a desk decision — charge the visit to the member's next package, or waive it —
@@ -8,7 +9,8 @@ pages rather than with the administrator-only member pages. Technicians see neit
 
 Resolving needs a note (what was decided, 1 to 200 characters) and the session's CSRF token;
 the record stays, leaving the open list for the "settled" one. Member names are masked here:
-the member number identifies the member, the masked name is only there to confirm it.
+the member number identifies the member, the masked name is only there to confirm it. The same
+holds for a pass overuse, identified by its visit and pass numbers.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from lobby_core.text import refused_kind
 from .. import web_auth
 from ..context import Central
 from ..errors import NotFound
-from ..services import members, overdraw
+from ..services import members, overdraw, pass_entries
 from . import i18n, render
 from .access import Viewer, action, page
 from .forms import fields
@@ -71,12 +73,22 @@ def rows(central: Central, *, settled: bool = False, member_no: str | None = Non
     ]  # fmt: skip
 
 
+def overuse_rows(central: Central, *, settled: bool = False) -> list[pass_entries.OveruseView]:
+    """Open pass overuses (or the settled ones, newest first)."""
+    if settled:
+        return pass_entries.list_overuses(central, settled_only=True, limit=SETTLED_LIMIT)
+    return pass_entries.list_overuses(central, limit=LIST_LIMIT)
+
+
 def _page(request: Request, v: Viewer, show: str = "open", status: int = 200,
-          error: str | None = None, error_id: int | None = None, note: str = "") -> Response:  # fmt: skip
+          error: str | None = None, error_id: int | None = None, note: str = "",
+          error_kind: str = "overdraw") -> Response:  # fmt: skip
     central = web_auth.get_central(request)
+    settled = show == "settled"
     return render.page(
         request, v, "overdraws.html", status=status, error=error, error_id=error_id, note=note,
-        show=show, rows=rows(central, settled=show == "settled"), note_max=NOTE_MAX,
+        error_kind=error_kind, show=show, rows=rows(central, settled=settled),
+        overuses=overuse_rows(central, settled=settled), note_max=NOTE_MAX,
         done=request.query_params.get("done"),
     )  # fmt: skip
 
@@ -92,21 +104,45 @@ def overdraws_page(
 async def overdraw_resolve(
     request: Request, v: Resolve, overdraw_id: Annotated[int, Path(ge=1, le=2_000_000_000)]
 ) -> Response:
-    f = await fields(request)  # over-long values are dropped there, so they read as missing
-    note = " ".join(f.get("note", "").split())
-    _ = i18n.translator(render.language(request))
-    if not 1 <= len(note) <= NOTE_MAX:
-        msg = _("Write what was decided (charged or waived), up to {n} characters.", n=NOTE_MAX)
-        return _page(request, v, status=422, error=msg, error_id=overdraw_id, note=note[:NOTE_MAX])
-    if refused_kind(note) is not None:  # lobby_core.text's rule; the note is not put back
-        msg = _(
-            "The note holds characters that cannot be stored (control, invisible or private-use characters)."
-        )
-        return _page(request, v, status=422, error=msg, error_id=overdraw_id)
+    note, refused = await _note(request, overdraw_id, "overdraw", v)
+    if refused is not None:
+        return refused
     try:
         await run_in_threadpool(overdraw.resolve, web_auth.get_central(request), overdraw_id,
                                 v.user.id, note)  # fmt: skip
     except NotFound:
         return RedirectResponse("/console/overdraws?done=gone", status_code=303)
     return RedirectResponse("/console/overdraws?done=resolved", status_code=303)
+
+
+@router.post("/overuses/{overuse_id}/resolve")
+async def overuse_resolve(
+    request: Request, v: Resolve, overuse_id: Annotated[int, Path(ge=1, le=2_000_000_000)]
+) -> Response:
+    note, refused = await _note(request, overuse_id, "overuse", v)
+    if refused is not None:
+        return refused
+    try:
+        await run_in_threadpool(pass_entries.resolve, web_auth.get_central(request), overuse_id,
+                                v.user.id, note)  # fmt: skip
+    except NotFound:
+        return RedirectResponse("/console/overdraws?done=gone", status_code=303)
+    return RedirectResponse("/console/overdraws?done=resolved", status_code=303)
+
+
+async def _note(request: Request, record_id: int, kind: str, v: Viewer) -> tuple[str, Response | None]:
+    """The form's note, or the page again (422) saying what is wrong with it."""
+    f = await fields(request)  # over-long values are dropped there, so they read as missing
+    note = " ".join(f.get("note", "").split())
+    _ = i18n.translator(render.language(request))
+    if not 1 <= len(note) <= NOTE_MAX:
+        msg = _("Write what was decided (charged or waived), up to {n} characters.", n=NOTE_MAX)
+        return note, _page(request, v, status=422, error=msg, error_id=record_id, note=note[:NOTE_MAX],
+                           error_kind=kind)  # fmt: skip
+    if refused_kind(note) is not None:  # lobby_core.text's rule; the note is not put back
+        msg = _(
+            "The note holds characters that cannot be stored (control, invisible or private-use characters)."
+        )
+        return note, _page(request, v, status=422, error=msg, error_id=record_id, error_kind=kind)
+    return note, None
 

@@ -8,7 +8,7 @@ floor raised: a kiosk whose cursor is below the floor has missed deletions and m
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select
@@ -180,6 +180,19 @@ def get_member(central: Central, member_no: str) -> Member | None:
         return s.execute(
             select(Member).where(Member.member_no == member_no, Member.deleted.is_(False))
         ).scalar_one_or_none()
+
+
+def standing(m: Member, today: date) -> str:
+    """A member's validity as of `today` (the property's local date), as reception should read
+    it: frozen or blocked as stored; an active member past valid_until (inclusive) "expired",
+    before valid_from "not_yet_valid", else "active"."""
+    if m.status != "active":
+        return m.status
+    if today > m.valid_until:
+        return "expired"
+    if today < m.valid_from:
+        return "not_yet_valid"
+    return "active"
 
 
 def names_of(central: Central, member_nos: set[str]) -> dict[str, str]:

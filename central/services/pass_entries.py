@@ -24,9 +24,12 @@ from sqlalchemy import BigInteger, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from lobby_core.masking import mask_name
+
 from ..context import Central
 from ..errors import NotFound
 from ..models import Base, Kiosk, UTCDateTime, Visit, utcnow
+from . import id_rules
 
 VISITOR_ENTRY = "visitor_entry"
 # A refused scan or a gate that provably never opened is no passage. Kiosks always say which
@@ -136,19 +139,27 @@ class OveruseView:
     recorded_at: datetime
     resolved_at: datetime | None
     note: str
+    visitor_masked: str = ""  # "" when central has no visit for the pass, or it was purged
+    host: str = ""
 
 
-def list_overuses(central: Central, *, unresolved_only: bool = True, limit: int = 200) -> list[OveruseView]:
-    """Overuses newest first; by default only those not yet settled."""
-    stmt = (select(PassOveruse, Kiosk.name).join(Kiosk, Kiosk.id == PassOveruse.kiosk_id)
+def list_overuses(central: Central, *, unresolved_only: bool = True, settled_only: bool = False,
+                  limit: int = 200) -> list[OveruseView]:
+    """Overuses newest first; by default only those not yet settled (or only settled ones), each
+    with its visitor's masked name and host so reception knows whom to speak to."""
+    stmt = (select(PassOveruse, Kiosk.name, Visit.name, Visit.host)
+            .join(Kiosk, Kiosk.id == PassOveruse.kiosk_id)
+            .outerjoin(Visit, Visit.pass_id == PassOveruse.pass_id)
             .order_by(PassOveruse.occurred_at.desc(), PassOveruse.id.desc())
             .limit(max(1, min(limit, 10_000))))
-    if unresolved_only:
+    if settled_only:
+        stmt = stmt.where(PassOveruse.resolved_at.is_not(None))
+    elif unresolved_only:
         stmt = stmt.where(PassOveruse.resolved_at.is_(None))
     with central.db.reading() as s:
         return [OveruseView(o.id, o.pass_id, o.visit_id, o.entries_allowed, kiosk, o.facility,
-                            o.occurred_at, o.recorded_at, o.resolved_at, o.note)
-                for o, kiosk in s.execute(stmt).all()]
+                            o.occurred_at, o.recorded_at, o.resolved_at, o.note, mask_name(name), host or "")
+                for o, kiosk, name, host in s.execute(stmt).all()]
 
 
 def count_unresolved(central: Central) -> int:
@@ -158,11 +169,13 @@ def count_unresolved(central: Central) -> int:
 
 
 def resolve(central: Central, overuse_id: int, user_id: int | None, note: str = "") -> None:
-    """Reception settled it; it leaves the open list, the record stays."""
+    """Reception settled it; it leaves the open list, the record stays. The note follows the
+    shared text rules (Invalid otherwise), as an overdraw's does."""
+    note = id_rules.text(note, "note", max_length=200, required=False)
     with central.db.writing() as s:
         o = s.get(PassOveruse, overuse_id)
         if o is None:
             raise NotFound("no such pass overuse")
         if o.resolved_at is None:
             o.resolved_at, o.resolved_by = utcnow(), user_id
-            o.note = " ".join(note.split())[:200]
+            o.note = note

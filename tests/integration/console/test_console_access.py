@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from central import roles
-from central.services import invitations
+from central.services import invitations, members
 from tests.fixtures.central import CentralServer
 
 from .support import create_visit, login, session_csrf
@@ -33,6 +33,9 @@ GET_ROUTES = [
     ("/console/blocklist", RECEPTION),
     ("/console/members", RECEPTION),
     ("/console/members/edit", RECEPTION),
+    ("/console/members/view?no=R1", RECEPTION),
+    ("/console/entrances", RECEPTION),
+    ("/console/entrances.csv", RECEPTION),
     ("/console/kiosks", EVERYONE),
     ("/console/users", ADMIN),
 ]
@@ -43,6 +46,7 @@ POST_ROUTES = [
     ("/console/invitations", {}, RECEPTION),
     ("/console/invitations/999999/revoke", {}, RECEPTION),
     ("/console/overdraws/999999/resolve", {"note": "waived"}, RECEPTION),
+    ("/console/overuses/999999/resolve", {"note": "waived"}, RECEPTION),
     ("/console/blocklist", {}, RECEPTION),
     ("/console/blocklist/999999/remove", {}, RECEPTION),
     ("/console/members/save", {}, RECEPTION),
@@ -59,6 +63,9 @@ def populated(central_sqlite_server: CentralServer) -> CentralServer:
         srv.add_user(role, role)
     kiosk = srv.kiosk_session(srv.add_kiosk("Lobby A"))
     create_visit(srv, kiosk)
+    csv_text = "member_no,name,card_uid,facilities,valid_from,valid_until,status,visits_remaining\n"
+    row = "R1,王五,,gym,2026-01-01,2099-12-31,active,\n"
+    assert not members.import_csv(srv.central, (csv_text + row).encode()).errors
     now = datetime.now(UTC)
     inv = invitations.create(srv.central, None, "李四", "B-0801", now, now + timedelta(hours=2))
     srv.invitation_id = inv.id  # type: ignore[attr-defined]

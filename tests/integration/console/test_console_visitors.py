@@ -50,6 +50,7 @@ ID_ROUTES: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/console/visits/{visit_id}/approve"): {},
     ("POST", "/console/visits/{visit_id}/deny"): {"reason": "no"},
     ("POST", "/console/overdraws/{overdraw_id}/resolve"): {"note": "waived"},
+    ("POST", "/console/overuses/{overuse_id}/resolve"): {"note": "waived"},
     ("POST", "/console/hosts/{host_id}/remove"): {},
 }
 HOSTILE_IDS = ["0", "-1", "-2147483649", "2000000001", "2147483648", "9223372036854775808",
