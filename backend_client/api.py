@@ -84,6 +84,11 @@ class CentralAPI:
                                  json_body=approval)
         return wire.parse(wire.Visit, data, "visit")
 
+    def invitation(self, qr_text: str) -> wire.Invitation:
+        """Look an invitation up by its scanned QR text (central never takes a bare number)."""
+        data = self.http.request("POST", f"{API}/invitations/lookup", json_body={"qr": qr_text})
+        return wire.parse(wire.Invitation, data, "invitation")
+
     def visit(self, visit_id: int) -> wire.Visit:
         return wire.parse(wire.Visit, self.http.request("GET", f"{API}/visits/{int(visit_id)}"), "visit")
 

@@ -111,6 +111,19 @@ class Visit(Wire):
     pass_: PassOut | None = Field(default=None, alias="pass")
 
 
+class Invitation(Wire):
+    """POST /api/v1/invitations/lookup: whom a genuine invitation is for (masked) and its uses."""
+
+    invitation_id: Annotated[int, Field(ge=0, le=2**32 - 1)]
+    visitor_name_masked: Annotated[str, Field(max_length=100)]
+    host: Annotated[str, Field(max_length=200)]
+    valid_from: AwareDatetime
+    valid_until: AwareDatetime
+    entries_allowed: Count
+    entries_left: Count
+    usable_now: bool
+
+
 class PinItem(Wire):
     user: Annotated[str, Field(min_length=1, max_length=64)]
     pin_hash: Annotated[str, Field(min_length=1, max_length=255)]

@@ -23,6 +23,7 @@ from kiosk.app import (
     PassSettings,
     VisitorDesk,
 )
+from kiosk.app.invitation import Invitations
 from kiosk.app.pin_approval import PinApproval
 from kiosk.config import Config
 from kiosk.domain.model import FacilityRule, Policy
@@ -31,7 +32,7 @@ from kiosk.store import Store, StoreError
 from kiosk.store.run_lock import RunLock
 from kiosk.store.signing_key import KioskKeyFile
 from kiosk.sync import client as sync_client
-from kiosk.sync.engine import SyncSettings
+from kiosk.sync.engine import SyncSettings, invitation_lookup
 from kiosk.sync.worker import SyncWorker, device_health_of
 
 log = logging.getLogger(__name__)
@@ -305,7 +306,10 @@ def build(cfg: Config, *,
                          privacy_notice_version=v.privacy_notice_version),
             nudge=sync.nudge_visits,
             # Offline fallback: a receptionist's PIN approves, the pass is signed by this kiosk.
-            pin_approval=PinApproval(store, KioskKeyFile(cfg.data_path)))
+            pin_approval=PinApproval(store, KioskKeyFile(cfg.data_path)),
+            # Invitations: central asked when it answers; offline, accepted with this kiosk's key.
+            invitations=Invitations(store, zone=cfg.zone, signer=KioskKeyFile(cfg.data_path),
+                                    lookup=invitation_lookup(sync.central)))
         sync.subscribe_visits(visitor_desk.on_sync_news)
         # -- the card reader last: the member entrance is ready for it
         reader = open_card_reader(cfg.devices.card_reader)

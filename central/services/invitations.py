@@ -139,6 +139,21 @@ def verify_qr(
         raise Invalid("not a genuine invitation code", code="bad_invitation") from None
 
 
+def take_kiosk_use(central: Central, s: Session, qr_text: str, now: datetime) -> Invitation:
+    """Count a use a kiosk already granted (offline, or with a receptionist's PIN): the visitor
+    holds the kiosk's pass, so the use is counted whatever the invitation allows now (a count
+    past `entries_allowed` shows reception an overuse). The code must still be genuine and ours.
+    `s` must be a write session."""
+    claims = verify_qr(central, s, qr_text, now, current=False)
+    inv = s.execute(
+        select(Invitation).where(Invitation.id == claims.invitation_id).with_for_update()
+    ).scalar_one_or_none()
+    if inv is None:
+        raise Invalid("invitation not found", code="bad_invitation")
+    inv.used_count += 1
+    return inv
+
+
 def lookup_qr(central: Central, qr_text: str) -> InvitationView:
     """An invitation by its scanned QR text (genuine, though perhaps expired or withdrawn: the
     view says whether it is usable)."""

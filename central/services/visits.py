@@ -261,7 +261,13 @@ def create_visit(central: Central, kiosk_id: int, req: VisitRequest) -> tuple[Vi
                     ).first()
                     is not None
                 )
-                invitation = _usable_invitation(central, s, req.invitation, now) if req.invitation else None
+                if req.invitation and req.kiosk_approval is not None:
+                    # The kiosk admitted by it already (central was unreachable): count, never refuse.
+                    invitation = invitations.take_kiosk_use(central, s, req.invitation, now)
+                elif req.invitation:
+                    invitation = _usable_invitation(central, s, req.invitation, now)
+                else:
+                    invitation = None
                 v = Visit(
                     kiosk_id=kiosk_id,
                     client_id=req.client_id,
@@ -285,7 +291,7 @@ def create_visit(central: Central, kiosk_id: int, req: VisitRequest) -> tuple[Vi
                 s.add(v)
                 s.flush()
                 # An invited visitor gets a pass at once, unless the blocklist says a person should look.
-                if invitation is not None and not blocked:
+                if invitation is not None and not blocked and req.kiosk_approval is None:
                     invitation.used_count += 1
                     valid_until = min(invitation.valid_until, now + central.settings.pass_validity)
                     _issue_pass(

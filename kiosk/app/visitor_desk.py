@@ -10,6 +10,12 @@
   central_unreachable (central never took it). After a restart `in_progress()` gives the
   tickets to wait for again; nothing is registered twice.
 - `approve_with_pin(ticket, receptionist, pin)`: a receptionist approves at the kiosk.
+- `check_invitation(qr_text)`: a scanned invitation, checked offline (and with central when it
+  answers): whom it is for (masked, or "invited guest" offline) and until when, or why not.
+  The visitor then registers with the form's `invitation` set: online central approves at
+  once (or, blocklisted, reception decides as for any visitor); when central cannot be reached
+  `await_approval` accepts it here if the invitation allows (kiosk.app.invitation), with a
+  pass signed by this kiosk.
 - `print_slip(ticket)` prints the approved visitor's slip; when the printer fails the result
   carries the same slip to show on screen, and the printer's health says so until a slip
   prints again: a visitor never leaves with nothing.
@@ -39,6 +45,7 @@ from lobby_core import passes
 
 from . import visitor_form, visitor_slip
 from .errors import ServiceUnavailable
+from .invitation import CannotSignHere, InvitationCheck, InvitationRefused, Invitations
 from .listeners import Listeners, Unsubscribe
 from .visitor_form import FormError, VisitorForm
 
@@ -59,7 +66,8 @@ PURGE_EVERY: Final = timedelta(hours=1)
 RECHECK_S: Final = 1.0  # a wait also re-reads the store this often (another process may write)
 _DECIDED_NO: Final = frozenset({"denied", "expired", "revoked"})
 
-__all__ = ["FormError", "VisitorDesk", "VisitorForm", "VisitorRequest", "VisitorResult", "VisitorTicket"]
+__all__ = ["FormError", "InvitationCheck", "VisitorDesk", "VisitorForm", "VisitorRequest", "VisitorResult",
+           "VisitorTicket"]
 
 
 class PinApproval(Protocol):
@@ -109,7 +117,7 @@ def blocklist_hash(key: bytes, canonical_key: str) -> str:
 class VisitorDesk:
     def __init__(self, store: Store, printer: Printer | None, settings: DeskSettings | None = None, *,
                  nudge: Callable[[], None] | None = None, pin_approval: PinApproval | None = None,
-                 clock: Callable[[], datetime] = _utcnow) -> None:
+                 clock: Callable[[], datetime] = _utcnow, invitations: Invitations | None = None) -> None:
         self.store = store
         self.printer = printer  # None when not configured or the configured one failed to open
         self.settings = settings or DeskSettings()
@@ -122,6 +130,9 @@ class VisitorDesk:
         self._failures: list[tuple[float, str]] = []  # (attempt started, why), newest last
         self._queued_at: dict[str, float] = {}  # client id -> time.monotonic() when queued
         self._kiosk_passes: dict[str, str] = {}  # client id -> pass approved here with a PIN
+        # Without one given, invitations are still checked offline but never accepted offline.
+        self.invitations = invitations or Invitations(store, zone=self.settings.zone, clock=clock)
+        self._invited: dict[str, tuple[str, int]] = {}  # client id -> (invitation QR, party size)
         self._print_lock = threading.Lock()
         self._print_problem: str | None = None
         self._next_purge: datetime | None = None
@@ -146,13 +157,30 @@ class VisitorDesk:
         with self.store.read() as tx:
             return tx.search_hosts(text)
 
+    # -- invitations ---------------------------------------------------------------------------
+    def check_invitation(self, qr_text: str) -> InvitationCheck:
+        """A scanned invitation QR: whom it is for and until when, or why it is refused (caller's
+        thread: it may ask central, a few seconds at most)."""
+        check = self.invitations.check(qr_text, self._clock())
+        log.info("visitor desk: invitation %s %s", check.invitation_id if check.invitation_id is not None
+                 else "-", "accepted" if check.accepted else f"refused ({check.reason})")
+        return check
+
     # -- registration --------------------------------------------------------------------------
     def register(self, form: VisitorForm) -> VisitorTicket:
-        """Validate, check the blocklist, queue and push; FormError names a refused field."""
+        """Validate, check the blocklist, queue and push; FormError names a refused field (an
+        invitation refused by the offline checks: field "invitation", its message key)."""
         now = self._clock()
         valid = visitor_form.validate(form, notice_version=self.settings.privacy_notice_version,
                                       today=now.astimezone(self.settings.zone).date())
         request = valid.request
+        if request.invitation is not None:
+            refused = self.invitations.verify_offline(request.invitation, now)
+            if refused is not None:
+                # Nothing is queued: a refused invitation reaches central from no kiosk.
+                raise FormError("invitation", refused.message_key,
+                                f"the invitation is refused ({refused.reason})")
+            self._invited[request.client_id] = (request.invitation, request.party_size)
         with self.store.write() as tx:
             existing = tx.visit_state(request.client_id)
             blocklist = tx.blocklist()
@@ -234,6 +262,8 @@ class VisitorDesk:
                 pending = st is not None and st.status == "pending"
                 result = (VisitorResult(ticket.ref, TIMED_OUT) if pending
                           else VisitorResult(ticket.ref, CENTRAL_UNREACHABLE, "no answer"))
+            if result is not None and ticket.ref in self._invited:
+                result = self._invitation_outcome(ticket, result)
             if result is not None:
                 log.info("visitor desk: registration %s: %s", ticket.ref[:8], result.state)
                 self._queued_at.pop(ticket.ref, None)
@@ -241,6 +271,28 @@ class VisitorDesk:
             with self._changed:
                 if self._generation == generation:
                     self._changed.wait(min(remaining, RECHECK_S))
+
+    def _invitation_outcome(self, ticket: VisitorTicket, result: VisitorResult) -> VisitorResult:
+        """An invited visit's answer: central's approval counts the use here too; no answer from
+        central is accepted here when the invitation allows (never when the blocklist matched:
+        an invitation never spares a blocklisted visitor a receptionist's look)."""
+        qr_text, party = self._invited.pop(ticket.ref)
+        if result.state == APPROVED:
+            if ticket.ref not in self._kiosk_passes:
+                self.invitations.note_used(qr_text, self._clock())
+            return result
+        if result.state != CENTRAL_UNREACHABLE or ticket.see_reception:
+            return result
+        try:
+            pass_text = self.invitations.accept_offline(ticket.ref, qr_text, party, self._clock())
+        except InvitationRefused as exc:
+            return VisitorResult(ticket.ref, DENIED, exc.check.message_key)
+        except CannotSignHere as exc:
+            log.warning("visitor desk: invitation of %s not accepted offline (%s)", ticket.ref[:8], exc)
+            return result
+        self._kiosk_passes[ticket.ref] = pass_text
+        self._nudge()  # central hears of it as soon as it is reachable
+        return VisitorResult(ticket.ref, APPROVED, pass_text=pass_text)
 
     def approve_with_pin(self, ticket: VisitorTicket, receptionist: str, pin: str) -> VisitorResult:
         """A receptionist approves at the kiosk (central unreachable or the wait ran out).
@@ -319,6 +371,7 @@ class VisitorDesk:
         self._next_purge = now + PURGE_EVERY
         with self.store.write() as tx:
             purged = tx.purge_ended_visits(now - timedelta(days=self.settings.retention_days))
+        self.invitations.upkeep(now)
         if purged:
             log.info("visitor desk: purged %d visit(s) older than %d days", purged,
                      self.settings.retention_days)

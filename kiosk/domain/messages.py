@@ -158,6 +158,46 @@ PASS_MESSAGES: dict[str, dict[str, str]] = {
     },
 }
 
+# What the lobby kiosk says when an invitation QR is scanned (kiosk.app.invitation). Offline
+# the invitation names nobody (its code carries no personal data): "invitation.ok.guest".
+INVITATION_MESSAGES: dict[str, dict[str, str]] = {
+    "invitation.ok": {
+        "zh_CN": "{whom}，您好！您的邀请有效至 {valid_until}。请刷身份证或填写证件信息完成登记。",
+        "en": "Welcome, {whom}! Your invitation is valid until {valid_until}. Please place your ID "
+        "card on the reader or type your ID details to check in.",
+    },
+    "invitation.ok.guest": {
+        "zh_CN": "受邀访客，您好！您的邀请有效至 {valid_until}。请刷身份证或填写证件信息完成登记。",
+        "en": "Welcome, invited guest! Your invitation is valid until {valid_until}. Please place "
+        "your ID card on the reader or type your ID details to check in.",
+    },
+    "invitation.refused.garbage": {
+        "zh_CN": "无法识别此二维码。请扫描您收到的访客邀请码。",
+        "en": "This code cannot be read. Please scan the invitation code you were sent.",
+    },
+    "invitation.refused.forged": {
+        "zh_CN": "此邀请码无法验证。请到前台咨询。",
+        "en": "This invitation cannot be verified. Please ask at reception.",
+    },
+    "invitation.refused.not_yet_valid": {
+        "zh_CN": "此邀请自 {valid_from} 起有效，请届时再来。",
+        "en": "This invitation is valid from {valid_from}. Please come back then.",
+    },
+    "invitation.refused.expired": {
+        "zh_CN": "此邀请已于 {valid_until} 过期。请联系邀请您的人，或到前台登记。",
+        "en": "This invitation expired at {valid_until}. Please contact your host or register at "
+        "reception.",
+    },
+    "invitation.refused.revoked": {
+        "zh_CN": "此邀请已被取消。请到前台咨询。",
+        "en": "This invitation was cancelled. Please ask at reception.",
+    },
+    "invitation.refused.used_up": {
+        "zh_CN": "此邀请已使用过，不能再次登记。请到前台咨询。",
+        "en": "This invitation has already been used. Please ask at reception.",
+    },
+}
+
 # Which optional sentences may follow each base text, in order.
 HINTS: dict[str, tuple[str, ...]] = {
     GRANTED: ("access.hint.name", "access.hint.visits_left"),
@@ -168,7 +208,7 @@ HINTS: dict[str, tuple[str, ...]] = {
 PASS_HINTS: dict[str, tuple[str, ...]] = {
     "pass.granted": ("pass.hint.entries_left",),
 }
-_TEXTS: dict[str, dict[str, str]] = {**MESSAGES, **PASS_MESSAGES}
+_TEXTS: dict[str, dict[str, str]] = {**MESSAGES, **PASS_MESSAGES, **INVITATION_MESSAGES}
 
 
 def placeholders(template: str) -> set[str]:

@@ -26,6 +26,7 @@ from lobby_core.members_csv import MemberRecord
 from . import (
     events,
     hosts,
+    invitation_uses,
     kiosk_approvals,
     lockers,
     members,
@@ -41,6 +42,7 @@ from .database import DB_FILENAME, make_engine, reading, writing
 from .errors import StoreError
 from .events import Event, PulseState
 from .hosts import HostEntry
+from .invitation_uses import InvitationUsage
 from .kiosk_approvals import ApprovalToSend
 from .lockers import Locker
 from .members import ImportResult, PageResult
@@ -153,6 +155,20 @@ class Tx:
 
     def purge_pass_uses(self, expired_before: datetime) -> int:
         return pass_uses.purge_expired(self.conn, expired_before)
+
+    # invitations at the lobby kiosk
+    def invitation_usage(self, invitation_id: int) -> InvitationUsage:
+        return invitation_uses.usage(self.conn, invitation_id)
+
+    def note_invitation_at_central(self, invitation_id: int, allowed: int, used: int,
+                                   valid_until: datetime) -> None:
+        invitation_uses.note_central(self.conn, invitation_id, allowed, used, valid_until)
+
+    def count_invitation_use(self, invitation_id: int, valid_until: datetime) -> None:
+        invitation_uses.count_use(self.conn, invitation_id, valid_until)
+
+    def purge_invitation_uses(self, expired_before: datetime) -> int:
+        return invitation_uses.purge_expired(self.conn, expired_before)
 
     # sync: central's members feed, cursors, keys and revocations
     def apply_members_page(self, page: wire.MembersPage, now: datetime) -> PageResult:

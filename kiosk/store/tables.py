@@ -187,3 +187,15 @@ class PassUse(Base):
     entries: Mapped[int] = mapped_column(Integer)
     last_entry_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     valid_until: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class InvitationUse(Base):
+    """Revision 0008: an invitation's check-ins at this kiosk (or at central, as its lookup last
+    said, whichever is more) and the check-ins it allows (None: central never said; see
+    kiosk.store.invitation_uses); `valid_until` says when the row can go."""
+
+    __tablename__ = "invitation_uses"
+    invitation_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    uses: Mapped[int] = mapped_column(Integer)
+    allowed: Mapped[int | None] = mapped_column(Integer)
+    valid_until: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,7 @@ from kiosk import __version__
 from kiosk.store import Store
 from kiosk.store.signing_key import KioskKeyFile, public_raw
 
-from . import outbox
+from . import client, outbox
 
 log = logging.getLogger(__name__)
 LOCK_FILE = "sync.lock"
@@ -400,3 +400,23 @@ class SyncEngine:
             free_mb = None
         self.api.heartbeat(versions={"kiosk": __version__}, devices=devices, outbox_depth=depth,
                            uptime_s=int(time.monotonic() - self._started), disk_free_mb=free_mb)
+
+
+def invitation_lookup(central: client.CentralConfig,
+                      timeout_s: float = 4.0) -> Callable[[str], wire.Invitation]:
+    """For the visitor desk (kiosk.app.invitation): ask central about a scanned invitation, once
+    and briefly, since a visitor stands at the kiosk; any CentralError means "check offline"."""
+    quick = replace(central, connect_timeout_s=min(central.connect_timeout_s, timeout_s),
+                    read_timeout_s=timeout_s, retries=0)
+
+    def lookup(qr_text: str) -> wire.Invitation:
+        token = client.load_token(central.data_dir)
+        if token is None:
+            raise errors.NotAuthorised("this kiosk is not enrolled")
+        api = client.make_api(quick, token)
+        try:
+            return api.invitation(qr_text)
+        finally:
+            api.close()
+
+    return lookup
