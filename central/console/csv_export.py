@@ -20,7 +20,10 @@ HEADER_IDS: tuple[str, ...] = (
     "Visit", "Registered", "Kiosk", "Status", "Name", "ID type", "Issuing country", "ID number", "Host",
     "Purpose",
     "Party", "On blocklist", "Decided", "Decided by", "Reason", "Entered", "Left",
+    "Checked out", "Checked out by",
 )  # fmt: skip
+# How a visit was checked out, as the CSV's "Checked out" column says it.
+CHECKOUT_WORDS = {"gate": "at the gate", "desk": "by reception", "auto": "closed automatically"}
 
 
 def safe_cell(value: object) -> str:
@@ -30,7 +33,7 @@ def safe_cell(value: object) -> str:
     return text
 
 
-def _cells(r: VisitRow) -> list[object]:
+def _cells(r: VisitRow, gettext: Callable[[str], str]) -> list[object]:
     return [
         r.id,
         local(r.created_at),
@@ -49,6 +52,8 @@ def _cells(r: VisitRow) -> list[object]:
         r.deny_reason,
         local(r.checked_in_at),
         local(r.checked_out_at),
+        gettext(CHECKOUT_WORDS[r.checkout_kind]) if r.checkout_kind in CHECKOUT_WORDS else "",
+        r.checked_out_by,
     ]
 
 
@@ -60,7 +65,7 @@ def rows_csv(rows: Iterable[VisitRow], gettext: Callable[[str], str], chunk: int
     w.writerow([safe_cell(gettext(h)) for h in HEADER_IDS])
     n = 0
     for r in rows:
-        w.writerow([safe_cell(c) for c in _cells(r)])
+        w.writerow([safe_cell(c) for c in _cells(r, gettext)])
         n += 1
         if n % chunk == 0:
             yield buf.getvalue().encode("utf-8")

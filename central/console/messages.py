@@ -9,7 +9,7 @@ from pathlib import Path
 from babel.messages.extract import extract_from_dir
 
 from . import i18n
-from .csv_export import HEADER_IDS
+from .csv_export import CHECKOUT_WORDS, HEADER_IDS
 from .queries import STATUSES
 from .render import ID_TYPE_LABELS
 from .routes_admin import (
@@ -26,6 +26,7 @@ DYNAMIC: tuple[str, ...] = (
     *ID_TYPE_LABELS.values(),
     *STATUSES,
     *HEADER_IDS,
+    *CHECKOUT_WORDS.values(),
     "receptionist", "admin", "technician",
     "active", "frozen", "blocked",
     "ok", "degraded", "down",
