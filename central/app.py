@@ -1,5 +1,6 @@
 """Build the FastAPI application: routes, error mapping, body limits, and the background jobs
-(pending-visit expiry every few seconds, retention every hour) that live as long as it does."""
+(pending-visit expiry and the nightly auto check-out every few seconds, retention every hour)
+that live as long as it does."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import __version__, api, auth_routes, console
+from .console.render import console_zone
 from .context import Central
 from .errors import Locked, ServiceError
 from .limits import BodySizeLimit
@@ -54,6 +56,14 @@ def create_app(central: Central, *, run_jobs: bool = True) -> FastAPI:
                 asyncio.create_task(
                     _every(
                         s.retention_interval.total_seconds(), lambda: retention.run_all(central), "retention"
+                    )
+                ),
+                # In the console's zone: the cut-off is the time reception reads on its pages.
+                asyncio.create_task(
+                    _every(
+                        s.housekeeping_interval.total_seconds(),
+                        lambda: visits.auto_checkout(central, console_zone()),
+                        "auto check-out",
                     )
                 ),
             ]

@@ -205,6 +205,10 @@ class Visit(Base):
     # the wait ran out): when, and the receptionist's user name as the kiosk sent it.
     kiosk_approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     kiosk_approved_by: Mapped[str | None] = mapped_column(String(64))
+    # Revision 0006: how the visit was checked out ("gate", "desk", "auto": closed by the
+    # nightly job) and, at the desk, the receptionist's user name.
+    checkout_kind: Mapped[str | None] = mapped_column(String(8))
+    checked_out_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class Revocation(Base):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 
 DEFAULT_DATA_DIR = Path("/var/lib/lobby-central")
@@ -30,6 +30,21 @@ def _env_seconds(name: str, default: timedelta) -> timedelta:
     if not 0 < value <= 10 * 365 * 86400:
         raise SettingsError(f"${name} must be between 0 and ten years in seconds, got {raw!r}")
     return timedelta(seconds=value)
+
+
+def _env_clock(name: str, default: time) -> time:
+    """A local time of day written HH:MM (24-hour), e.g. 23:59."""
+    raw = (os.environ.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        hours, minutes = raw.split(":")
+        if len(hours) > 2 or len(minutes) != 2:
+            raise ValueError
+        return time(int(hours), int(minutes))
+    except ValueError:
+        raise SettingsError(f"${name} must be a local time of day as HH:MM (e.g. 23:59), "
+                            f"got {raw!r}") from None
 
 
 def default_keys_dir(data_dir: Path) -> Path:
@@ -64,6 +79,9 @@ class Settings:
     # Safety net while a long-poll waits: re-read even without a wake-up (a write by another
     # process on SQLite, a LISTEN connection that dropped). Wake-ups are the fast path.
     longpoll_recheck: float = 5.0
+    # Visitors still on site at this local time (the console's zone) are checked out by the
+    # housekeeping job and marked so (签离); $CENTRAL_AUTO_CHECKOUT_AT as HH:MM.
+    auto_checkout_at: time = time(23, 59)
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -99,4 +117,5 @@ def resolve(
         pending_ttl=_env_seconds("CENTRAL_PENDING_TTL_S", timedelta(minutes=10)),
         retention=_env_seconds("CENTRAL_RETENTION_S", timedelta(days=30)),
         pass_validity=_env_seconds("CENTRAL_PASS_VALIDITY_S", timedelta(hours=4)),
+        auto_checkout_at=_env_clock("CENTRAL_AUTO_CHECKOUT_AT", time(23, 59)),
     )

@@ -22,7 +22,10 @@ HEADER_IDS: tuple[str, ...] = (
     "Visit", "Registered", "Kiosk", "Status", "Name", "ID type", "Issuing country", "ID number", "Host",
     "Purpose",
     "Party", "On blocklist", "Decided", "Decided by", "Reason", "Entered", "Left",
+    "Checked out", "Checked out by",
 )  # fmt: skip
+# How a visit was checked out, as the CSV's "Checked out" column says it.
+CHECKOUT_WORDS = {"gate": "at the gate", "desk": "by reception", "auto": "closed automatically"}
 
 
 def safe_cell(value: object) -> str:
@@ -32,7 +35,7 @@ def safe_cell(value: object) -> str:
     return text
 
 
-def _cells(r: VisitRow) -> list[object]:
+def _cells(r: VisitRow, gettext: Callable[[str], str]) -> list[object]:
     return [
         r.id,
         local(r.created_at),
@@ -51,6 +54,8 @@ def _cells(r: VisitRow) -> list[object]:
         r.deny_reason,
         local(r.checked_in_at),
         local(r.checked_out_at),
+        gettext(CHECKOUT_WORDS[r.checkout_kind]) if r.checkout_kind in CHECKOUT_WORDS else "",
+        r.checked_out_by,
     ]
 
 
@@ -73,7 +78,7 @@ def _entrance_cells(r: EntranceRow, gettext: Callable[..., str]) -> list[object]
 
 def rows_csv(rows: Iterable[VisitRow], gettext: Callable[[str], str], chunk: int = 500) -> Iterator[bytes]:
     """The visit log: UTF-8 CSV with a byte-order mark (Excel otherwise reads Chinese as GBK)."""
-    return _write(HEADER_IDS, (_cells(r) for r in rows), gettext, chunk)
+    return _write(HEADER_IDS, (_cells(r, gettext) for r in rows), gettext, chunk)
 
 
 def entrances_csv(

@@ -9,7 +9,7 @@ from pathlib import Path
 from babel.messages.extract import extract_from_dir
 
 from . import i18n
-from .csv_export import ENTRANCE_HEADER_IDS, HEADER_IDS
+from .csv_export import CHECKOUT_WORDS, ENTRANCE_HEADER_IDS, HEADER_IDS
 from .queries import STATUSES
 from .reasons import OUTCOME_LABELS, REASONS
 from .render import ID_TYPE_LABELS
@@ -31,6 +31,7 @@ DYNAMIC: tuple[str, ...] = (
     *REASONS.values(),
     *OUTCOME_LABELS.values(),
     "expired", "not_yet_valid",  # members.standing()
+    *CHECKOUT_WORDS.values(),
     "receptionist", "admin", "technician",
     "active", "frozen", "blocked",
     "ok", "degraded", "down",

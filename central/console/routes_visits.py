@@ -1,5 +1,5 @@
 """Receptionist pages about visitors: pending approvals (live), approve / deny, on-site roll
-call, the visit log with filters and its CSV export."""
+call with a check-out button per visitor, the visit log with filters and its CSV export."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ LIVE_RECHECK_S = 0.5
 
 Pending = Annotated[Viewer, Depends(page("pending"))]
 Decide = Annotated[Viewer, Depends(action("pending"))]
+CheckOut = Annotated[Viewer, Depends(action("onsite"))]
 
 
 def _pending_ctx(request: Request, v: Viewer) -> dict[str, Any]:
@@ -99,12 +100,26 @@ async def deny(visit_id: VisitId, request: Request, v: Decide) -> Response:
 
 
 @router.get("/onsite")
-def onsite(request: Request, v: Annotated[Viewer, Depends(page("onsite"))]) -> Response:
+def onsite(request: Request, v: Annotated[Viewer, Depends(page("onsite"))], done: str | None = None,
+           n: int | None = None) -> Response:
     rows = visits.on_site(web_auth.get_central(request))
     return render.page(
-        request, v, "onsite.html", rows=rows, people=sum(r.party_size for r in rows),
+        request, v, "onsite.html", flash=(done, n), rows=rows, people=sum(r.party_size for r in rows),
         taken_at=datetime.now().astimezone(),
     )  # fmt: skip
+
+
+@router.post("/visits/{visit_id}/checkout")
+def checkout(visit_id: VisitId, request: Request, v: CheckOut) -> Response:
+    """Reception checks a visitor out (签离): recorded with the receptionist and the time."""
+    try:
+        visits.check_out(web_auth.get_central(request), visit_id, v.user)
+    except (NotFound, Conflict):
+        done = "not_on_site"
+    else:
+        done = "checked_out"
+    query = urlencode({"done": done, "n": str(visit_id)})
+    return RedirectResponse("/console/onsite?" + query, status_code=303)
 
 
 @router.get("/log")

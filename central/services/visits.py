@@ -1,7 +1,8 @@
 """Visitor registrations: create (idempotent per kiosk and client id), approve with a signed
-pass, deny with a reason, expire when nobody decides, revoke, take a kiosk's PIN approval; and
-the reads of visits that the
-console and the CLI show (pending list, roll call, the visit log and its export)."""
+pass, deny with a reason, expire when nobody decides, revoke, take a kiosk's PIN approval,
+check out (at an exit gate, by reception, or closed by the nightly job: 签离); and the reads
+of visits that the console and the CLI show (pending list, roll call, the visit log and its
+export)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import json
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -108,6 +109,8 @@ class VisitRow:
     checked_out_at: datetime | None
     kiosk_approved_at: datetime | None  # approved at `kiosk` with a PIN, by kiosk_approved_by
     kiosk_approved_by: str | None
+    checkout_kind: str | None  # CHECKOUT_GATE, CHECKOUT_DESK, CHECKOUT_AUTO; None while open
+    checked_out_by: str | None  # the receptionist, for a desk check-out
     purged: bool
 
 
@@ -478,6 +481,9 @@ def revoke_pass(central: Central, visit_id: int, user: User | None, reason: str)
 
 
 PASSAGE_SKEW = timedelta(minutes=5)
+CHECKOUT_GATE = "gate"  # a visitor_exit event: the slip scanned at an exit kiosk
+CHECKOUT_DESK = "desk"  # reception, on the console's roll call
+CHECKOUT_AUTO = "auto"  # still open at the nightly cut-off (CENTRAL_AUTO_CHECKOUT_AT)
 
 
 def record_passage(s: Session, visit_id: int, pass_id: int | None, kind: str, at: datetime) -> None:
@@ -486,6 +492,11 @@ def record_passage(s: Session, visit_id: int, pass_id: int | None, kind: str, at
     Only a passage made with the visit's own pass counts, and only at a time the pass could
     have been used: a kiosk with a wrong clock (or a forged event) must not check a visitor
     out early, which would drop them from the roll call and start the retention clock.
+
+    Events may arrive late and out of order (an offline kiosk), so each is placed by its time:
+    an exit replaces a nightly auto close (the real time beats the guess) and an earlier gate
+    exit, never a receptionist's check-out; an entry after the check-out means the visitor
+    came back (a pass has several entries): the visit is open again.
     """
     v = s.get(Visit, visit_id)
     if v is None or v.status not in ("approved", "revoked"):
@@ -496,12 +507,72 @@ def record_passage(s: Session, visit_id: int, pass_id: int | None, kind: str, at
     if at > now + PASSAGE_SKEW or (v.decided_at is not None and at < v.decided_at - PASSAGE_SKEW):
         return
     at = min(at, now)
-    if kind == "visitor_entry" and v.checked_in_at is None:
-        v.checked_in_at = at
+    if kind == "visitor_entry":
+        if v.checked_in_at is None:
+            v.checked_in_at = at
+        if v.checked_out_at is not None and at > v.checked_out_at:
+            v.checked_out_at = v.checkout_kind = v.checked_out_by = None
+            if v.status == "approved":  # a revoked visit keeps the end its revocation gave it
+                v.ends_at = v.pass_valid_until
     elif kind == "visitor_exit":
-        v.checked_out_at = at
-        if v.ends_at is None or at < v.ends_at:
-            v.ends_at = at
+        if v.checkout_kind == CHECKOUT_DESK:
+            return
+        if v.checkout_kind == CHECKOUT_GATE and v.checked_out_at is not None and v.checked_out_at >= at:
+            return
+        _check_out(v, at, CHECKOUT_GATE, None)
+
+
+def _check_out(v: Visit, at: datetime, kind: str, by: str | None) -> None:
+    v.checked_out_at, v.checkout_kind, v.checked_out_by = at, kind, by
+    if v.ends_at is None or at < v.ends_at:
+        v.ends_at = at
+
+
+def check_out(central: Central, visit_id: int, user: User | None) -> None:
+    """Reception checks a visitor out from the roll call: when, and by whom, are recorded.
+    NotFound for no such visit; Conflict when the visit is not on site (never entered, or out)."""
+    now = utcnow()
+    with central.db.writing() as s:
+        v = s.execute(select(Visit).where(Visit.id == visit_id).with_for_update()).scalar_one_or_none()
+        if v is None:
+            raise NotFound("no such visit")
+        if v.checked_in_at is None or v.checked_out_at is not None:
+            raise Conflict("this visitor is not on site", code="not_on_site")
+        _check_out(v, now, CHECKOUT_DESK, user.username[:64] if user is not None else None)
+
+
+def last_cutoff(now: datetime, at: time, zone: tzinfo) -> datetime:
+    """The latest moment at or before `now` when the local clock in `zone` read `at` (UTC)."""
+    local_now = now.astimezone(zone)
+    cut = datetime.combine(local_now.date(), at, tzinfo=zone)
+    if cut > local_now:
+        cut = datetime.combine(local_now.date() - timedelta(days=1), at, tzinfo=zone)
+    return cut.astimezone(UTC)
+
+
+def auto_checkout(central: Central, zone: tzinfo, now: datetime | None = None) -> int:
+    """Close the visits still open at the last cut-off (central.settings.auto_checkout_at, local
+    time in `zone`), checked out at the cut-off itself and marked CHECKOUT_AUTO; returns how many.
+
+    Runs every few seconds (cheap: one indexed-enough query that usually finds nothing), so a
+    cut-off missed while the service was down, or an entry that arrives late from an offline
+    kiosk, is closed on the next run with the cut-off it belonged to.
+    """
+    now = now or utcnow()
+    cut = last_cutoff(now, central.settings.auto_checkout_at, zone)
+    open_ = (Visit.checked_in_at.is_not(None), Visit.checked_out_at.is_(None), Visit.checked_in_at < cut)
+    with central.db.reading() as s:
+        due = list(s.execute(select(Visit.id).where(*open_).limit(500)).scalars())
+    if not due:
+        return 0
+    done = 0
+    with central.db.writing() as s:
+        for v in s.execute(select(Visit).where(Visit.id.in_(due), *open_).with_for_update()).scalars():
+            _check_out(v, cut, CHECKOUT_AUTO, None)
+            done += 1
+    if done:
+        log.info("visits: closed %d visit(s) still open at the cut-off", done)
+    return done
 
 
 # -- reading visits: the console's pages and CSV export, the CLI ------------------------------
@@ -546,13 +617,13 @@ _COLUMNS = (
     Visit.host, Visit.purpose, Visit.party_size, Visit.blocklisted, Visit.created_at, Visit.expires_at,
     Visit.decided_at, _decider.username, Visit.deny_reason, Visit.pass_id, Visit.pass_valid_until,
     Visit.checked_in_at, Visit.checked_out_at, Visit.kiosk_approved_at, Visit.kiosk_approved_by,
-    Visit.purged_at,
+    Visit.checkout_kind, Visit.checked_out_by, Visit.purged_at,
 )  # fmt: skip
 _FIELDS = (
     "id", "kiosk", "status", "name", "id_type", "id_country", "id_masked", "mobile", "host", "purpose",
     "party_size", "blocklisted", "created_at", "expires_at", "decided_at", "decided_by",
     "deny_reason", "pass_id", "pass_valid_until", "checked_in_at", "checked_out_at",
-    "kiosk_approved_at", "kiosk_approved_by",
+    "kiosk_approved_at", "kiosk_approved_by", "checkout_kind", "checked_out_by",
 )  # fmt: skip
 _NEWEST_FIRST = (Visit.created_at.desc(), Visit.id.desc())
 

@@ -13,8 +13,12 @@ fill the store. The log never holds the payload (a pass is a credential), only t
 once it verified; nothing about a scan (a malformed payload, a bug, a failing listener) may
 stop the scanner's loop: `handle_scan` never raises.
 
-At an exit kiosk scans are still refused with `pass_not_supported`: the check-out scan is
-the next deliverable of the visitor-pass issue.
+At an exit kiosk (`direction = "exit"`) the same scan checks the visitor out (签离): the
+same verification, then `decide_exit` (a genuine, unrevoked pass opens the exit from its start
+until a few hours after its end; facility, entries and anti-passback do not apply), the same
+record-before-pulse through the Gate, an event with direction "exit" (sent as `visitor_exit`,
+which central uses to take the visit off the roll call). An exit spends no entry, so a failed
+pulse has nothing to give back.
 """
 
 from __future__ import annotations
@@ -29,11 +33,13 @@ from zoneinfo import ZoneInfo
 
 from devices import Scan
 from kiosk.domain.passes import (
+    DEFAULT_EXIT_GRACE,
     PassDecision,
     PassPolicy,
     PassTrust,
     PassUsage,
     Unreadable,
+    decide_exit,
     decide_pass,
     read_pass,
     refusal,
@@ -68,10 +74,11 @@ class PassSettings:
     anti_passback: timedelta = timedelta(minutes=2)
     skew: timedelta = passes.DEFAULT_SKEW
     direction: str = "entry"
+    exit_grace: timedelta = DEFAULT_EXIT_GRACE
 
     @property
     def policy(self) -> PassPolicy:
-        return PassPolicy(self.zone, self.anti_passback, self.skew)
+        return PassPolicy(self.zone, self.anti_passback, self.skew, self.exit_grace)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,9 +164,6 @@ class PassEntrance:
     # -- the scan ----------------------------------------------------------------------------
     def _decide(self, scan: Scan) -> PassResult:
         now = scan.at  # when the scanner read the code: what its window is checked against
-        if self.settings.direction == "exit":
-            return PassResult(at=now, granted=False, reason=PASS_NOT_SUPPORTED,
-                              message_key=MESSAGE_NOT_SUPPORTED)
         trust = self._load_trust()
         read = read_pass(scan.text, trust)
         if isinstance(read, Unreadable):
@@ -194,12 +198,16 @@ class PassEntrance:
 
     def _record(self, tx: Tx, claims: passes.PassClaims, trust: PassTrust,
                 now: datetime) -> tuple[_Plan, Passage | None]:
-        usage = tx.pass_usage(claims.pass_id)
-        decision = decide_pass(claims, usage, self.settings.facility, now, self.settings.policy,
-                               trust.revocations)
+        exit_ = self.settings.direction == "exit"
+        usage = PassUsage() if exit_ else tx.pass_usage(claims.pass_id)
+        if exit_:
+            decision = decide_exit(claims, now, self.settings.policy, trust.revocations)
+        else:
+            decision = decide_pass(claims, usage, self.settings.facility, now, self.settings.policy,
+                                   trust.revocations)
         event_uuid = str(uuid.uuid4())
         tx.insert_event(Event(
-            uuid=event_uuid, at=now, facility=self.settings.facility, direction="entry",
+            uuid=event_uuid, at=now, facility=self.settings.facility, direction=self.settings.direction,
             card_uid="", member_no=None, granted=decision.granted,
             reason=decision.reason.value if decision.reason else None, consumed_visit=False,
             visits_left=decision.entries_left,
@@ -209,6 +217,8 @@ class PassEntrance:
         plan = _Plan(decision, event_uuid)
         if not decision.granted:
             return plan, None
+        if exit_:
+            return plan, Passage(event_uuid)  # no entry was spent: nothing to give back
         tx.count_pass_entry(claims.pass_id, now, claims.valid_until)
         return plan, Passage(event_uuid, undo=_give_back(claims.pass_id, usage))
 

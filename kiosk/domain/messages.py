@@ -110,6 +110,10 @@ PASS_MESSAGES: dict[str, dict[str, str]] = {
         "zh_CN": "欢迎光临！请通过闸机。",
         "en": "Welcome! Please go through.",
     },
+    "pass.goodbye": {
+        "zh_CN": "再见！请通过闸机离开。",
+        "en": "Goodbye! Please go through.",
+    },
     "pass.denied.garbage": {
         "zh_CN": "无法识别此二维码。请出示访客通行证上的二维码。",
         "en": "This code cannot be read. Please scan the QR code on your visitor pass.",

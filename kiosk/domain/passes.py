@@ -20,6 +20,15 @@ once the code is known to be genuine:
                   last entry in the future after a clock step back also counts)
 
 The order is the brief's: a used-up pass says "used up" even if it was also revoked since.
+
+3. `decide_exit(claims, now, policy, revocations)`, at an exit kiosk (check-out, 签离). An exit
+   is never refused to a genuine, unrevoked pass of this property (signed with our keys):
+   facility, entries left and anti-passback do not apply (nobody is let *in*, and a visitor
+   must never be kept inside by a count or by the gym's pass at the lobby's exit). The window
+   still applies, widened: from `valid_from - skew` to `valid_until + skew + exit_grace`
+   (`PassPolicy.exit_grace`, 4 hours by default: a visitor who overstayed an afternoon pass
+   still leaves by the exit that evening, while last week's slip opens nothing). Checks in
+   order: not_yet_valid, expired, revoked. A refused exit tells the visitor to see reception.
 """
 
 from __future__ import annotations
@@ -45,6 +54,10 @@ class PassReason(StrEnum):
 
 
 PASS_GRANTED = "pass.granted"
+PASS_GOODBYE = "pass.goodbye"  # an exit granted
+# How long after its window a pass still opens the exit: the length of a default pass
+# (central's CENTRAL_PASS_VALIDITY_S default), so an overstay of an afternoon still gets out.
+DEFAULT_EXIT_GRACE = timedelta(hours=4)
 
 
 def pass_denied_key(reason: PassReason) -> str:
@@ -73,6 +86,7 @@ class PassPolicy:
     zone: ZoneInfo
     anti_passback: timedelta = timedelta(minutes=2)
     skew: timedelta = passes.DEFAULT_SKEW
+    exit_grace: timedelta = DEFAULT_EXIT_GRACE
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,3 +161,17 @@ def decide_pass(claims: passes.PassClaims, usage: PassUsage, facility: str, now:
     if left is not None:
         detail["entries_left"] = str(left)
     return PassDecision(True, None, PASS_GRANTED, left, detail)
+
+
+def decide_exit(claims: passes.PassClaims, now: datetime, policy: PassPolicy,
+                revocations: passes.RevocationList) -> PassDecision:
+    """Open the exit for a verified pass or say why not; see rule 3 of the module docstring."""
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError(f"now must be a timezone-aware datetime, got naive {now!r}")
+    if now < claims.valid_from - policy.skew:
+        return refusal(PassReason.NOT_YET_VALID, {"valid_from": _local(claims.valid_from, policy.zone)})
+    if now >= claims.valid_until + policy.skew + policy.exit_grace:
+        return refusal(PassReason.EXPIRED, {"valid_until": _local(claims.valid_until, policy.zone)})
+    if revocations.is_revoked(claims):
+        return refusal(PassReason.REVOKED)
+    return PassDecision(True, None, PASS_GOODBYE, None, {})

@@ -7,7 +7,9 @@ spent the last visit while offline; see central/services/overdraw.py).
 A visitor pass's event (one with a pass id) is a `visitor_entry` with the pass id and, for a
 pass central issued, its visit id; central counts the pass's entries from the granted and
 unconfirmed ones (and records an overuse when offline kiosks together went past the pass's
-entries; see central/services/pass_entries.py).
+entries; see central/services/pass_entries.py). At an exit kiosk it is a `visitor_exit`: a
+granted or unconfirmed one checks the visit out at central (a gate_failed one does not: the
+visitor is still inside).
 """
 
 from __future__ import annotations

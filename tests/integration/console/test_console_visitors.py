@@ -49,6 +49,7 @@ ID_ROUTES: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/console/blocklist/{entry_id}/remove"): {},
     ("POST", "/console/visits/{visit_id}/approve"): {},
     ("POST", "/console/visits/{visit_id}/deny"): {"reason": "no"},
+    ("POST", "/console/visits/{visit_id}/checkout"): {},
     ("POST", "/console/overdraws/{overdraw_id}/resolve"): {"note": "waived"},
     ("POST", "/console/overuses/{overuse_id}/resolve"): {"note": "waived"},
     ("POST", "/console/hosts/{host_id}/remove"): {},

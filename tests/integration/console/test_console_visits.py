@@ -1,5 +1,6 @@
 """Visitor pages over real HTTP: the pending list's long-poll, approve / deny, the on-site roll
-call, the visit log's filters (SQLite and PostgreSQL), its CSV export, and ID masking."""
+call and check-out (gate, desk, the nightly auto close), the visit log's filters (SQLite and
+PostgreSQL), its CSV export, and ID masking."""
 
 from __future__ import annotations
 
@@ -9,18 +10,22 @@ import io
 import re
 import threading
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 from sqlalchemy import update
 
+from central.console.render import console_zone
 from central.models import Visit
 from central.services import kiosks as kiosk_service
+from central.services import visits
 from lobby_core import passes
 from lobby_core.passes.keys import public_key_to_raw
-from tests.fixtures.central import CentralServer
+from tests.fixtures.central import CentralServer, start_central_server, wait_until
 
 from .support import create_visit, csrf_of, login, resident_id, session_csrf, visit_body
 
@@ -111,6 +116,91 @@ def test_on_site_lists_who_entered_and_has_not_left(desk: Any) -> None:
     assert 'href="/console/static/print.css" media="print"' in page
     css = rita.get(srv.url("/console/static/print.css"))
     assert css.status_code == 200 and "header.top" in css.text
+
+
+@pytest.fixture
+def night_desk(central_sqlite_url: str, tmp_path: Path) -> Iterator[tuple[CentralServer, datetime]]:
+    """A server running its jobs, whose auto check-out cut-off was a minute or two ago (local)."""
+    cut = datetime.now(console_zone()).replace(second=0, microsecond=0) - timedelta(minutes=1)
+    srv = start_central_server(central_sqlite_url, tmp_path / "data", run_jobs=True,
+                               auto_checkout_at=cut.time(), housekeeping_interval=timedelta(seconds=0.2))
+    try:
+        yield srv, cut
+    finally:
+        srv.stop()
+
+
+def test_the_roll_call_through_entry_exit_desk_and_night(night_desk: tuple[CentralServer, datetime]) -> None:
+    srv, cut = night_desk
+    srv.add_user("rita", "receptionist")
+    kiosk = srv.kiosk_session(srv.add_kiosk("Lobby A"))
+    rita = login(srv, "rita", **{"Accept-Language": "en"})
+    token = session_csrf(srv, rita)
+    names = ("出口甲", "前台乙", "深夜丙")
+    a, b, c = (create_visit(srv, kiosk, name=n, id_number=resident_id(i)) for i, n in enumerate(names, 1))
+    passes: dict[int, int] = {}
+    for vid in (a, b, c):
+        rita.post(srv.url(f"/console/visits/{vid}/approve"), data={"csrf_token": token})
+        passes[vid] = kiosk.get(srv.url(f"/api/v1/visits/{vid}")).json()["pass"]["pass_id"]
+
+    def passage(kind: str, vid: int, at: datetime) -> None:
+        item = {"event_id": str(uuid.uuid4()), "occurred_at": at.isoformat(), "kind": kind,
+                "visit_id": vid, "pass_id": passes[vid], "outcome": "granted"}
+        assert kiosk.post(srv.url("/api/v1/events"), json={"events": [item]}).status_code == 200
+
+    def on_site() -> str:
+        r = rita.get(srv.url("/console/onsite"))
+        assert r.status_code == 200
+        return r.text
+
+    now = datetime.now(UTC)
+    passage("visitor_entry", a, now - timedelta(seconds=10))  # after the cut-off: the job leaves them
+    passage("visitor_entry", b, now - timedelta(seconds=10))
+    page = on_site()
+    assert names[0] in page and names[1] in page and "2 visits, 2 people" in page
+    assert all(f'action="/console/visits/{v}/checkout"' in page for v in (a, b))
+
+    passage("visitor_exit", a, now - timedelta(seconds=5))  # the slip at the exit kiosk
+    page = on_site()
+    assert names[0] not in page and names[1] in page
+
+    # Reception's check-out: CSRF like every console action, then who and when.
+    r = rita.post(srv.url(f"/console/visits/{b}/checkout"), data={}, allow_redirects=False)
+    assert r.status_code == 403 and names[1] in on_site()
+    r = rita.post(srv.url(f"/console/visits/{b}/checkout"), data={"csrf_token": token}, allow_redirects=False)
+    assert (r.status_code, r.headers["location"]) == (303, f"/console/onsite?done=checked_out&n={b}")
+    page = rita.get(srv.url(r.headers["location"])).text
+    assert f"Visit #{b} checked out." in page and names[1] not in page and "0 visits, 0 people" in page
+    r = rita.post(srv.url(f"/console/visits/{b}/checkout"), data={"csrf_token": token}, allow_redirects=False)
+    assert r.headers["location"] == f"/console/onsite?done=not_on_site&n={b}"
+
+    # In before the cut-off and never out: the nightly job closes the visit and marks it.
+    passage("visitor_entry", c, cut - timedelta(minutes=1))
+    wait_until(lambda: _row(srv, c).checkout_kind is not None, 10, "the auto check-out job")
+    assert names[2] not in on_site()
+    closed = _row(srv, c)
+    assert (closed.checkout_kind, closed.checked_out_at) == (visits.CHECKOUT_AUTO, cut.astimezone(UTC))
+    assert _row(srv, a).checked_out_at is not None and _row(srv, a).checkout_kind == visits.CHECKOUT_GATE
+
+    log = rita.get(srv.url("/console/log")).text
+    row_re = r'<tr class="status-\w+">\s*<td>(\d+)</td>(.*?)</tr>'
+    rows = {int(m[0]): m[1] for m in re.findall(row_re, log, re.S)}
+    assert "(closed automatically)" in rows[c] and "(checked out by rita)" not in rows[c]
+    assert "(checked out by rita)" in rows[b] and "(closed automatically)" not in rows[b]
+    assert "(closed" not in rows[a] and "(checked out" not in rows[a]
+    text = rita.get(srv.url("/console/log.csv")).content.decode("utf-8")
+    table = list(csv.reader(io.StringIO(text[1:])))
+    by_id = {row[0]: dict(zip(table[0], row, strict=True)) for row in table[1:]}
+    assert (by_id[str(a)]["Checked out"], by_id[str(a)]["Checked out by"]) == ("at the gate", "")
+    assert (by_id[str(b)]["Checked out"], by_id[str(b)]["Checked out by"]) == ("by reception", "rita")
+    assert (by_id[str(c)]["Checked out"], by_id[str(c)]["Checked out by"]) == ("closed automatically", "")
+    zh = rita.get(srv.url("/console/log.csv"), headers={"Accept-Language": "zh-CN"}).content.decode()
+    assert "系统自动签离" in zh and "前台签离" in zh
+
+
+def _row(srv: CentralServer, visit_id: int) -> visits.VisitRow:
+    rows, _ = visits.visit_log(srv.central)
+    return next(r for r in rows if r.id == visit_id)
 
 
 def test_visit_log_filters_on_each_backend(central_server: CentralServer) -> None:

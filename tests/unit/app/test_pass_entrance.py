@@ -217,10 +217,14 @@ def test_a_store_failure_opens_nothing(entrance: PassEntrance, kiosk_store: Stor
     assert recording_relay.pulses == [] and usage(kiosk_store) == PassUsage()
 
 
-def test_an_exit_kiosk_does_not_take_passes_yet(kiosk_store: Store, recording_relay: RecordingRelay) -> None:
+def test_an_exit_kiosk_checks_the_visitor_out(kiosk_store: Store, recording_relay: RecordingRelay) -> None:
+    # Was "does not take passes yet" (pass_not_supported): check-out replaced that answer.
+    with kiosk_store.write() as tx:
+        tx.put_pass_keys(keys_as_synced(RING))
     result = scan(make_entrance(kiosk_store, recording_relay, "exit"), signed())
-    assert (result.granted, result.reason) == (False, PASS_NOT_SUPPORTED)
-    assert recording_relay.pulses == []
+    assert (result.granted, result.reason, result.pulse) == (True, None, PulseState.CONFIRMED)
+    assert result.reason != PASS_NOT_SUPPORTED
+    assert recording_relay.pulses == [(3, 300)]
 
 
 def test_upkeep_forgets_long_expired_passes_at_most_hourly(kiosk_store: Store,

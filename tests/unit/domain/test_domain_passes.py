@@ -12,12 +12,14 @@ from hypothesis import strategies as st
 
 from kiosk.domain.messages import LANGUAGES, PASS_MESSAGES, placeholders, render
 from kiosk.domain.passes import (
+    PASS_GOODBYE,
     PASS_GRANTED,
     PassDecision,
     PassPolicy,
     PassReason,
     PassUsage,
     Unreadable,
+    decide_exit,
     decide_pass,
     pass_denied_key,
     read_pass,
@@ -146,11 +148,51 @@ def test_a_naive_time_is_a_bug() -> None:
         decide(at=NOW.replace(tzinfo=None))
 
 
+# -- the exit (check-out) -----------------------------------------------------------------------
+
+def leave(c: passes.PassClaims | None = None, *, at: datetime = NOW, revoked: tuple[int, ...] = (),
+          policy: PassPolicy = POLICY) -> PassDecision:
+    return decide_exit(c or claims(), at, policy, passes.RevocationList(revoked))
+
+
+def test_an_exit_ignores_facility_entries_and_anti_passback() -> None:
+    # decide_exit takes no facility and no usage: a gym pass at the lobby's exit, a used-up
+    # pass, one scanned twice in a row all open the exit.
+    d = leave(claims(facilities=frozenset({"pool"}), entries_allowed=1))
+    assert (d.granted, d.reason, d.message_key, d.entries_left) == (True, None, PASS_GOODBYE, None)
+
+
+def test_an_exit_is_open_until_the_grace_after_the_window() -> None:
+    c = claims()
+    end = c.valid_until + SKEW + POLICY.exit_grace
+    assert leave(c, at=c.valid_until + SKEW).granted  # expired for an entry, not for an exit
+    assert leave(c, at=end - timedelta(seconds=1)).granted
+    late = leave(c, at=end)
+    assert (late.reason, late.detail) == (PassReason.EXPIRED, {"valid_until": "2026-06-01 11:00"})
+    short = replace(POLICY, exit_grace=timedelta(minutes=30))
+    assert leave(c, at=c.valid_until + SKEW + timedelta(minutes=29), policy=short).granted
+    assert not leave(c, at=c.valid_until + SKEW + timedelta(minutes=30), policy=short).granted
+
+
+def test_an_exit_before_the_window_and_a_revoked_pass_are_refused() -> None:
+    c = claims()
+    assert leave(c, at=c.valid_from - SKEW).granted
+    early = leave(c, at=c.valid_from - SKEW - timedelta(seconds=1))
+    assert (early.reason, early.detail) == (PassReason.NOT_YET_VALID, {"valid_from": "2026-06-01 09:00"})
+    assert leave(revoked=(7001,)).reason is PassReason.REVOKED
+    assert leave(revoked=(7002,)).granted
+    # The order: a long-expired revoked pass says expired.
+    assert leave(revoked=(7001,), at=NOW + timedelta(days=1)).reason is PassReason.EXPIRED
+    with pytest.raises(ValueError, match="naive"):
+        leave(at=NOW.replace(tzinfo=None))
+
+
 # -- the screen's texts ------------------------------------------------------------------------
 
 def test_one_text_per_reason_plus_granted() -> None:
     base = {k for k in PASS_MESSAGES if ".hint." not in k}
-    assert base == {PASS_GRANTED, "pass.denied.not_supported"} | {pass_denied_key(r) for r in PassReason}
+    assert base == {PASS_GRANTED, PASS_GOODBYE, "pass.denied.not_supported"} | {
+        pass_denied_key(r) for r in PassReason}
 
 
 @pytest.mark.parametrize("key", sorted(PASS_MESSAGES))
@@ -171,4 +213,5 @@ def test_every_decision_renders_with_its_own_detail(lang: str) -> None:
     for d in decisions:
         assert render(d.message_key, d.detail, lang)
     assert render(PASS_GRANTED, {"entries_left": "1"}, "en") == "Welcome! Please go through. Entries left: 1."
+    assert render(leave().message_key, leave().detail, "en") == "Goodbye! Please go through."
     assert "大堂自助机" in render(pass_denied_key(PassReason.WRONG_KIND), {}, "zh_CN")
