@@ -144,6 +144,7 @@ class AccessEvent(Base):
     visit_id: Mapped[int | None] = mapped_column(Integer)
     outcome: Mapped[str | None] = mapped_column(String(32))
     reason: Mapped[str | None] = mapped_column(String(64))
+    locker: Mapped[str | None] = mapped_column(String(16))  # revision 0007
 
 
 class Invitation(Base):

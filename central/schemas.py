@@ -147,6 +147,7 @@ class EventItem(Strict):
     visit_id: Annotated[int, Field(ge=1, le=2_000_000_000)] | None = None
     outcome: Text(32) | None = None
     reason: Text(64) | None = None
+    locker: Text(16) | None = None  # the locker label a member entrance opened
 
 
 class EventBatch(Strict):

@@ -60,7 +60,7 @@ def _cells(r: VisitRow, gettext: Callable[[str], str]) -> list[object]:
 
 
 ENTRANCE_HEADER_IDS: tuple[str, ...] = (
-    "Time", "Kiosk", "Direction", "Member no.", "Name", "Facility", "Outcome",
+    "Time", "Kiosk", "Direction", "Member no.", "Name", "Facility", "Outcome", "Locker",
 )  # fmt: skip
 
 
@@ -73,6 +73,7 @@ def _entrance_cells(r: EntranceRow, gettext: Callable[..., str]) -> list[object]
         r.name_masked,  # never the full name
         r.facility,
         in_words(r.outcome, r.reason, gettext),
+        r.locker,
     ]
 
 

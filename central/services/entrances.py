@@ -48,6 +48,7 @@ class EntranceRow:
     facility: str | None
     outcome: str | None
     reason: str | None
+    locker: str | None = None  # the locker the entrance opened for the member
 
     @property
     def exit(self) -> bool:
@@ -72,7 +73,7 @@ def _conditions(f: EntranceFilter) -> list[Any]:
 _NEWEST_FIRST = (AccessEvent.occurred_at.desc(), AccessEvent.id.desc())
 _COLUMNS = (
     AccessEvent.id, AccessEvent.occurred_at, Kiosk.name, AccessEvent.kind, AccessEvent.member_no,
-    Member.name, AccessEvent.facility, AccessEvent.outcome, AccessEvent.reason,
+    Member.name, AccessEvent.facility, AccessEvent.outcome, AccessEvent.reason, AccessEvent.locker,
 )  # fmt: skip
 
 
@@ -86,8 +87,8 @@ def _select(*conds: Any) -> Select[Any]:
 
 
 def _row(r: Any) -> EntranceRow:
-    id_, at, kiosk, kind, no, name, facility, outcome, reason = r
-    return EntranceRow(id_, at, kiosk, kind, no, mask_name(name), facility, outcome, reason)
+    id_, at, kiosk, kind, no, name, facility, outcome, reason, locker = r
+    return EntranceRow(id_, at, kiosk, kind, no, mask_name(name), facility, outcome, reason, locker)
 
 
 def entrance_log(

@@ -31,6 +31,7 @@ class EventIn:
     visit_id: int | None = None
     outcome: str | None = None
     reason: str | None = None
+    locker: str | None = None
 
 
 def _insert(s: Session):  # type: ignore[no-untyped-def]
@@ -57,6 +58,7 @@ def ingest(central: Central, kiosk_id: int, events: list[EventIn]) -> tuple[int,
             "visit_id": e.visit_id,
             "outcome": e.outcome,
             "reason": e.reason,
+            "locker": e.locker,
         }
         for e in unique
     ]

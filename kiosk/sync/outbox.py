@@ -67,4 +67,6 @@ def to_wire(ev: Event) -> dict[str, Any]:
         item["member_no"] = ev.member_no[:32]
     if reason:
         item["reason"] = reason[:64]
+    if ev.locker:
+        item["locker"] = ev.locker[:16]
     return item

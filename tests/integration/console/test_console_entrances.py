@@ -37,11 +37,12 @@ _ROW = re.compile(r'<tr data-entrance="(\d+)"[^>]*>(.*?)</tr>', re.S)
 
 
 def tap(member_no: str, at: datetime, outcome: str = "granted", reason: str | None = None,
-        kind: str = "member_entry", facility: str = "gym") -> dict[str, Any]:  # fmt: skip
+        kind: str = "member_entry", facility: str = "gym",
+        locker: str | None = None) -> dict[str, Any]:  # fmt: skip
     """A member's tap as the kiosk's outbox sends it (kiosk.sync.outbox)."""
     e = {"event_id": str(uuid.uuid4()), "occurred_at": at.isoformat(), "kind": kind, "facility": facility,
          "member_no": member_no, "outcome": outcome}  # fmt: skip
-    return e | ({"reason": reason} if reason else {})
+    return e | ({"reason": reason} if reason else {}) | ({"locker": locker} if locker else {})
 
 
 @pytest.fixture
@@ -63,7 +64,7 @@ def tapped(central_sqlite_server: CentralServer, shanghai: None) -> CentralServe
     srv.kiosk_ids = {name: kid for kid, name in kiosks.names(srv.central)}  # type: ignore[attr-defined]
     batches = {
         gym: [
-            tap("M1", T0),
+            tap("M1", T0, locker="A01"),
             tap("M1", T0 + timedelta(seconds=30), "denied", "anti_passback"),
             tap("FRZ1", T0 + timedelta(minutes=2), "denied", "frozen"),
             tap("EVIL1", T0 + timedelta(minutes=3), "denied", "moon_phase"),
@@ -105,18 +106,18 @@ def test_reception_reads_why_a_member_was_refused(tapped: CentralServer) -> None
     assert len(found) == 8 and "8 taps" in page.text  # the visitor's pass is not a member tap
     # Newest first, in Shanghai time, with the kiosk, the member and the refusal in the kiosk's words.
     assert found[0] == ["2026-03-02 04:35:15", "Pool gate", "Entry", "NOBODY", "", "pool",
-                        "This card is not recognised. Please ask at reception."]  # fmt: skip
-    assert found[1] == ["2026-03-02 04:34:15", "Pool gate", "Exit", "M1", "欧阳*明", "pool", "Granted"]
-    assert found[2][3:] == ["EVIL1", "=****************************", "gym", "Refused (moon_phase)"]
+                        "This card is not recognised. Please ask at reception.", ""]  # fmt: skip
+    assert found[1] == ["2026-03-02 04:34:15", "Pool gate", "Exit", "M1", "欧阳*明", "pool", "Granted", ""]
+    assert found[2][3:] == ["EVIL1", "=****************************", "gym", "Refused (moon_phase)", ""]
     assert found[3][3:] == ["FRZ1", "李*", "gym",
-                            "Your membership is frozen. To resume it, please see reception."]  # fmt: skip
+                            "Your membership is frozen. To resume it, please see reception.", ""]  # fmt: skip
     expired = "Your membership has expired. Please renew at reception."
-    assert found[4][3:] == ["EXP1", "王*二", "pool", expired]
+    assert found[4][3:] == ["EXP1", "王*二", "pool", expired, ""]
     assert found[5][0] == "2026-03-02 04:30:45"
     assert found[5][6].startswith("This card was just used to enter.")
-    assert found[6] == ["2026-03-02 04:30:15", "Gym gate", "Entry", "M1", "欧阳*明", "gym", "Granted"]
+    assert found[6] == ["2026-03-02 04:30:15", "Gym gate", "Entry", "M1", "欧阳*明", "gym", "Granted", "A01"]
     assert found[7] == ["2026-02-27 04:30:15", "Gym gate", "Entry", "M1", "欧阳*明", "gym",
-                        "Granted (one visit used)"]  # fmt: skip
+                        "Granted (one visit used)", ""]  # fmt: skip
     assert "欧阳小明" not in page.text and HOSTILE not in page.text  # names are masked
     assert 'href="/console/members/view?no=M1"' in page.text
 
@@ -165,13 +166,15 @@ def test_csv_export_is_filtered_and_safe_with_a_hostile_name(tapped: CentralServ
     text = r.content.decode("utf-8")
     assert text.startswith("\ufeff")
     header, *body = list(csv.reader(io.StringIO(text[1:], newline="")))
-    assert header == ["Time", "Kiosk", "Direction", "Member no.", "Name", "Facility", "Outcome"]
+    assert header == ["Time", "Kiosk", "Direction", "Member no.", "Name", "Facility", "Outcome", "Locker"]
     assert [row[3] for row in body] == ["NOBODY", "EVIL1", "FRZ1", "EXP1", "M1"]
     evil = body[1]
     assert evil[4] == "'=****************************" and HOSTILE not in text
     for row in body:
         assert not any(cell[:1] in ("=", "+", "-", "@", "\t", "\r") for cell in row), row
     assert body[3][0] == "2026-03-02 04:31:15" and body[3][6].startswith("Your membership has expired.")
+    granted = get(rita, srv, "/console/entrances.csv", outcome="granted").content.decode("utf-8")
+    assert [row[7] for row in csv.reader(io.StringIO(granted[1:], newline=""))][1:] == ["", "A01", ""]
     zh = rita.get(srv.url("/console/entrances.csv"), params={"member": "FRZ1"},
                   headers={"Accept-Language": "zh-CN"}, timeout=10)  # fmt: skip
     assert "您的会员资格已冻结" in zh.content.decode("utf-8")

@@ -91,12 +91,12 @@ def test_entrance_csv_cells_are_safe_and_in_words() -> None:
     rows = [
         EntranceRow(1, at, "=cmd|' /C calc'!A0", "member_entry", "-M1", "=H*******", "gym", "denied",
                     "frozen"),
-        EntranceRow(2, at, "Gate", "member_exit", "M2", "", None, "granted", None),
+        EntranceRow(2, at, "Gate", "member_exit", "M2", "", None, "granted", None, "=A01"),
     ]
     text = b"".join(entrances_csv(rows, EN, chunk=1)).decode("utf-8")
     assert text.startswith("\ufeff")
     header, first, second = list(csv.reader(io.StringIO(text[1:], newline="")))
-    assert header == ["Time", "Kiosk", "Direction", "Member no.", "Name", "Facility", "Outcome"]
+    assert header == ["Time", "Kiosk", "Direction", "Member no.", "Name", "Facility", "Outcome", "Locker"]
     assert first[1:] == ["'=cmd|' /C calc'!A0", "Entry", "'-M1", "'=H*******", "gym",
-                         "Your membership is frozen. To resume it, please see reception."]  # fmt: skip
-    assert second[1:] == ["Gate", "Exit", "M2", "", "", "Granted"]
+                         "Your membership is frozen. To resume it, please see reception.", ""]  # fmt: skip
+    assert second[1:] == ["Gate", "Exit", "M2", "", "", "Granted", "'=A01"]  # a locker label is escaped too

@@ -93,6 +93,8 @@ def test_event_mapping_flags_a_spent_visit_and_never_sends_the_card_uid() -> Non
     assert (denied["outcome"], denied["reason"]) == ("denied", "expired")
     odd = outbox.to_wire(_event(facility="Gym Room 2", direction="exit", member_no=None))
     assert "facility" not in odd and "member_no" not in odd and odd["kind"] == "member_exit"
+    assert "locker" not in item  # no locker opened: none sent
+    assert outbox.to_wire(_event(locker="A01"))["locker"] == "A01"  # the console's entrance log shows it
 
 
 def test_status_summary_is_one_line() -> None:
