@@ -45,7 +45,7 @@ GATE = 0  # [gate] relay_channel's default
 RIC = "11010519491231002X"
 WAIT_S = 15.0  # bound on one scan's answer (a slow shared CI box, a PC/SC lock elsewhere)
 # The issue asks for a minute of random bytes; 10 s keeps the suite short and already pushes
-# thousands of lines through the scanner's loop.
+# thousands of lines through the scanner's loop and the pass checks behind it.
 NOISE_S = 10.0
 
 
@@ -126,6 +126,23 @@ def _flip_last_character(text: str) -> str:
     raise AssertionError("no other character decodes")
 
 
+def _noise(rng: random.Random, good: str) -> bytes:
+    """A chunk of what a broken or hostile scanner might send. Uniform random bytes alone
+    hardly ever pass the scanner's framer (control bytes, invalid UTF-8), so a third of the
+    chunks are lines of the code alphabet and a third are the good code with characters
+    replaced: those reach decoding and signature checks. No chunk contains the good code."""
+    kind = rng.randrange(3)
+    if kind == 0:
+        return rng.randbytes(rng.randint(1, 600))
+    if kind == 1:
+        return "".join(rng.choices(base44.ALPHABET, k=rng.randint(1, 300))).encode() + b"\r"
+    chars = list(good)
+    for _ in range(rng.randint(1, 4)):
+        i = rng.randrange(len(chars))
+        chars[i] = rng.choice(base44.ALPHABET.replace(good[i], ""))
+    return "".join(chars).encode() + b"\r"
+
+
 @pytest.fixture
 def turnstile(make_kiosk, tmp_path: Path) -> Iterator[Turnstile]:  # noqa: F811
     rig: KioskRig = make_kiosk()
@@ -143,7 +160,8 @@ def turnstile(make_kiosk, tmp_path: Path) -> Iterator[Turnstile]:  # noqa: F811
         "access": {"anti_passback_s": 600},
     })
     kiosk = bootstrap.build(cfg)
-    line = serial.Serial(str(qr_pair.board_end), baudrate=9600, timeout=1)
+    # A bounded write: a scanner loop that stopped reading fills the pty and fails the test.
+    line = serial.Serial(str(qr_pair.board_end), baudrate=9600, timeout=1, write_timeout=WAIT_S)
     t = Turnstile(kiosk, rig, board, line)
     kiosk.pass_entrance.subscribe(t.on_result)
     # Only the scanner is started, as Kiosk.start() starts it: the sync worker would also
@@ -219,7 +237,7 @@ def test_random_bytes_leave_the_scanner_loop_alive(turnstile: Turnstile) -> None
     deadline = time.monotonic() + NOISE_S
     written = 0
     while time.monotonic() < deadline:
-        chunk = rng.randbytes(rng.randint(1, 600))
+        chunk = _noise(rng, good)
         t.line.write(chunk)
         written += len(chunk)
     t.line.write(b"\r" + good.encode() + b"\r")  # end the noise's partial line, then the pass
