@@ -18,7 +18,7 @@ import random
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -144,7 +144,7 @@ def _noise(rng: random.Random, good: str) -> bytes:
 
 
 @pytest.fixture
-def turnstile(make_kiosk, tmp_path: Path) -> Iterator[Turnstile]:  # noqa: F811
+def turnstile(make_kiosk: Callable[..., KioskRig], tmp_path: Path) -> Iterator[Turnstile]:  # noqa: F811
     rig: KioskRig = make_kiosk()
     qr_pair, relay_pair = SocatPair(tmp_path / "qr"), SocatPair(tmp_path / "relay")
     qr_pair.board_end.parent.mkdir()
