@@ -226,10 +226,10 @@ class PassEntrance:
         """Keys, facility table and revocations as sync last stored them; parsed again only
         when a document changed (reading keys costs more than verifying a signature)."""
         with self.store.read() as tx:
+            source = tx.trust_stamp()  # the documents' text: parsing them costs more than a scan
+            if self._trust is not None and self._trust_source == source:
+                return self._trust
             keys_doc, revs_doc = tx.pass_keys(), tx.revocations()
-        source = (keys_doc, revs_doc)
-        if self._trust is not None and self._trust_source == source:
-            return self._trust
         keys = passes.TrustedKeys([])
         table = passes.DEFAULT_FACILITIES
         if keys_doc is None:

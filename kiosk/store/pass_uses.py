@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, delete, select, update
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Connection, bindparam, delete, select, text, update
 
 from kiosk.domain.passes import PassUsage
+from lobby_core.sqlite import UTCDateTime
 
 from .tables import PassUse
 
@@ -25,12 +25,18 @@ def usage(conn: Connection, pass_id: int) -> PassUsage:
     return PassUsage() if row is None else PassUsage(int(row[0]), row[1])
 
 
+# An upsert written as text: SQLAlchemy's SQLite ON CONFLICT construct has no cache key, so it
+# was compiled again on every scan (about 1.4 ms of a scan's 6 ms, measured by bench_passes);
+# a text() statement is compiled once. The bind types keep the stored format the column's.
+_COUNT = text(
+    "INSERT INTO pass_uses (pass_id, entries, last_entry_at, valid_until) "
+    "VALUES (:p, 1, :at, :until) "
+    "ON CONFLICT (pass_id) DO UPDATE SET entries = entries + 1, last_entry_at = excluded.last_entry_at"
+).bindparams(bindparam("at", type_=UTCDateTime), bindparam("until", type_=UTCDateTime))
+
+
 def count_entry(conn: Connection, pass_id: int, at: datetime, valid_until: datetime) -> None:
-    stmt = sqlite_insert(_t).values(pass_id=pass_id, entries=1, last_entry_at=at,
-                                    valid_until=valid_until)
-    conn.execute(stmt.on_conflict_do_update(
-        index_elements=[_t.c.pass_id],
-        set_={"entries": _t.c.entries + 1, "last_entry_at": at}))
+    conn.execute(_COUNT, {"p": pass_id, "at": at, "until": valid_until})
 
 
 def refund_entry(conn: Connection, pass_id: int, before: PassUsage) -> None:

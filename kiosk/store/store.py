@@ -195,6 +195,9 @@ class Tx:
     def pass_keys(self) -> dict[str, Any] | None:
         return sync_state.pass_keys(self.conn)
 
+    def trust_stamp(self) -> tuple[str | None, str | None]:
+        return sync_state.trust_stamp(self.conn)
+
     def put_revocations(self, revs: wire.Revocations) -> None:
         sync_state.put_revocations(self.conn, revs)
 

@@ -86,6 +86,12 @@ def put_pass_keys(conn: Connection, keys: wire.Keys) -> None:
     meta.put(conn, PASS_KEYS, keys.model_dump_json())
 
 
+def trust_stamp(conn: Connection) -> tuple[str | None, str | None]:
+    """The stored key and revocation documents as text, unparsed: a cheap way for a reader that
+    keeps them parsed to see whether sync changed either (the pass entrance asks every scan)."""
+    return meta.get(conn, PASS_KEYS), meta.get(conn, REVOCATIONS)
+
+
 def pass_keys(conn: Connection) -> dict[str, Any] | None:
     """{"keys": [...], "facilities": [...]} as central last sent it, or None before the first."""
     return _doc(conn, PASS_KEYS)
