@@ -15,6 +15,7 @@ holds for a pass overuse, identified by its visit and pass numbers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
@@ -29,6 +30,7 @@ from lobby_core.text import refused_kind
 from .. import web_auth
 from ..context import Central
 from ..errors import NotFound
+from ..schemas import ROW_ID_MAX
 from ..services import members, overdraw, pass_entries
 from . import i18n, render
 from .access import Viewer, action, page
@@ -100,34 +102,31 @@ def overdraws_page(
     return _page(request, v, show if show in SHOWS else "open")
 
 
-@router.post("/overdraws/{overdraw_id}/resolve")
-async def overdraw_resolve(
-    request: Request, v: Resolve, overdraw_id: Annotated[int, Path(ge=1, le=2_000_000_000)]
-) -> Response:
-    note, refused = await _note(request, overdraw_id, "overdraw", v)
+RowId = Annotated[int, Path(ge=1, le=ROW_ID_MAX)]
+
+
+async def _resolve(request: Request, v: Resolve, row_id: int, kind: str,
+                   settle: Callable[[Central, int, int | None, str], None]) -> Response:
+    """Settle a member overdraw or a visitor pass overuse with reception's note; one flow for
+    both, so the note rules, the threadpool hop and the answers cannot drift apart."""
+    note, refused = await _note(request, row_id, kind, v)
     if refused is not None:
         return refused
     try:
-        await run_in_threadpool(overdraw.resolve, web_auth.get_central(request), overdraw_id,
-                                v.user.id, note)  # fmt: skip
+        await run_in_threadpool(settle, web_auth.get_central(request), row_id, v.user.id, note)
     except NotFound:
         return RedirectResponse("/console/overdraws?done=gone", status_code=303)
     return RedirectResponse("/console/overdraws?done=resolved", status_code=303)
+
+
+@router.post("/overdraws/{overdraw_id}/resolve")
+async def overdraw_resolve(request: Request, v: Resolve, overdraw_id: RowId) -> Response:
+    return await _resolve(request, v, overdraw_id, "overdraw", overdraw.resolve)
 
 
 @router.post("/overuses/{overuse_id}/resolve")
-async def overuse_resolve(
-    request: Request, v: Resolve, overuse_id: Annotated[int, Path(ge=1, le=2_000_000_000)]
-) -> Response:
-    note, refused = await _note(request, overuse_id, "overuse", v)
-    if refused is not None:
-        return refused
-    try:
-        await run_in_threadpool(pass_entries.resolve, web_auth.get_central(request), overuse_id,
-                                v.user.id, note)  # fmt: skip
-    except NotFound:
-        return RedirectResponse("/console/overdraws?done=gone", status_code=303)
-    return RedirectResponse("/console/overdraws?done=resolved", status_code=303)
+async def overuse_resolve(request: Request, v: Resolve, overuse_id: RowId) -> Response:
+    return await _resolve(request, v, overuse_id, "overuse", pass_entries.resolve)
 
 
 async def _note(request: Request, record_id: int, kind: str, v: Viewer) -> tuple[str, Response | None]:
