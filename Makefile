@@ -11,10 +11,14 @@ STAMP := $(VENV)/.installed
 # Chromium for the console, PostgreSQL for the central service) and pyscard's build deps.
 APT_TEST_PKGS := pcscd libpcsclite-dev swig vsmartcard-vpcd build-essential python3-dev \
 	socat chromium postgresql-15 libusb-1.0-0 zbar-tools \
-	fonts-wqy-microhei fontconfig systemd
+	fonts-wqy-microhei fontconfig systemd \
+	xvfb xauth libgl1 libegl1 libgl1-mesa-dri libmtdev1
 # fontconfig + a CJK font: slips printed with `text=raster` draw Chinese from them.
 APT_RUN_PKGS := pcscd libpcsclite-dev swig build-essential python3-dev libusb-1.0-0 \
-	fonts-wqy-microhei fontconfig
+	fonts-wqy-microhei fontconfig \
+	xvfb xauth libgl1 libegl1 libgl1-mesa-dri libmtdev1
+# xvfb..libmtdev1: the Kivy touchscreen (OpenGL through Mesa, touch through mtdev; Xvfb
+# gives tests, and a demo on a machine with no display, a screen to draw on).
 
 .PHONY: all demo test test-unit bench lint sysdeps sysdeps-run venv clean
 
@@ -40,7 +44,7 @@ _apt:
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]' --config-settings editable_mode=compat
+	$(PY) -m pip install -q -e '.[test,ui]' --config-settings editable_mode=compat
 	@touch $(STAMP)
 
 venv: $(STAMP)
