@@ -58,6 +58,7 @@ from .services import (
     invitations,
     kiosks,
     members,
+    remote_diag,
     revocations,
     updates,
     users,
@@ -291,6 +292,7 @@ def heartbeat(body: Heartbeat, request: Request, central: CentralDep, kiosk: Kio
         devices=[d.model_dump() for d in body.devices],
         outbox_depth=body.outbox_depth,
         address=request.client.host if request.client else None,
+        diag=remote_diag.checked(body.diag),
     )
     return HeartbeatAck(server_time=datetime.now(UTC), clock_skew_ms=skew)
 

@@ -18,12 +18,12 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from . import __version__, api, auth_routes, console
+from . import __version__, api, api_remote, auth_routes, console
 from .console.render import console_zone
 from .context import Central
 from .errors import Locked, ServiceError
 from .limits import BodySizeLimit
-from .services import retention, visits
+from .services import remote, retention, visits
 from .web_auth import LoginRequired
 
 log = logging.getLogger("central")
@@ -82,6 +82,7 @@ def create_app(central: Central, *, run_jobs: bool = True) -> FastAPI:
     )
     app.state.central = central
     app.include_router(api.router)
+    app.include_router(api_remote.router)
     app.include_router(auth_routes.router)
     console.install(app)
 
@@ -121,5 +122,7 @@ def create_app(central: Central, *, run_jobs: bool = True) -> FastAPI:
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    app.add_middleware(BodySizeLimit)
+    app.add_middleware(
+        BodySizeLimit, overrides={api_remote.BUNDLE_PATH_PREFIX: remote.MAX_BUNDLE + (64 << 10)}
+    )
     return app

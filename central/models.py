@@ -61,6 +61,38 @@ class Kiosk(Base):
     outbox_depth: Mapped[int | None] = mapped_column(Integer)
     versions: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     health: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    # Revision 0008: the kiosk's last diagnostics report (lobby_core.diagnostics JSON) and when
+    # central received it.
+    diag: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    diag_received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class KioskAction(Base):
+    """Revision 0008: a technician's request to a kiosk (pulse the gate, print a test slip, send
+    a bundle), and its result: the queue and the audit trail in one row, kept."""
+
+    __tablename__ = "kiosk_actions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kiosk_id: Mapped[int] = mapped_column(ForeignKey("kiosks.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(16))
+    # The console user's name, not a key: the audit outlives the account.
+    requested_by: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(String(16), default="waiting")  # waiting | ok | failed
+    detail: Mapped[str] = mapped_column(String(300), default="")
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class KioskBundle(Base):
+    """Revision 0008: a diagnostics bundle (tar.gz) a kiosk uploaded for an action."""
+
+    __tablename__ = "kiosk_bundles"
+    action_id: Mapped[int] = mapped_column(
+        ForeignKey("kiosk_actions.id", ondelete="CASCADE"), primary_key=True
+    )
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class User(Base):

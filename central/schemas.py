@@ -229,7 +229,7 @@ class VisitOut(BaseModel):
 
 class UpdateItem(BaseModel):
     seq: int
-    kind: Literal["decision", "revocation"]
+    kind: Literal["decision", "revocation", "action"]
     payload: dict[str, Any]
     created_at: datetime
 
@@ -256,6 +256,8 @@ class Heartbeat(Strict):
     outbox_depth: SmallInt = 0
     uptime_s: SmallInt | None = None
     disk_free_mb: SmallInt | None = None
+    # lobby_core.diagnostics.Report JSON; checked by Report.from_json (bounded there).
+    diag: dict[str, Any] | None = None
 
 
 class HeartbeatAck(BaseModel):

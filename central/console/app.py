@@ -9,7 +9,15 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from . import render, routes_admin, routes_auth, routes_entrances, routes_overdraws, routes_visits
+from . import (
+    render,
+    routes_admin,
+    routes_auth,
+    routes_entrances,
+    routes_overdraws,
+    routes_remote,
+    routes_visits,
+)
 from .access import BadCsrf, LoginNeeded, NotYourRole, login_url, viewer
 
 STATIC = Path(__file__).parent / "static"
@@ -21,6 +29,7 @@ def install(app: FastAPI) -> None:
     app.include_router(routes_admin.router)
     app.include_router(routes_overdraws.router)
     app.include_router(routes_entrances.router)
+    app.include_router(routes_remote.router)
     app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")
 
     @app.exception_handler(LoginNeeded)

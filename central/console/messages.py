@@ -10,6 +10,7 @@ from babel.messages.extract import extract_from_dir
 
 from . import i18n
 from .csv_export import CHECKOUT_WORDS, ENTRANCE_HEADER_IDS, HEADER_IDS
+from .kiosk_view import DYNAMIC_IDS as KIOSK_IDS
 from .queries import STATUSES
 from .reasons import OUTCOME_LABELS, REASONS
 from .render import ID_TYPE_LABELS
@@ -44,6 +45,7 @@ DYNAMIC: tuple[str, ...] = (
     *MEMBER_NAME_MESSAGES,
     *FIELD_LABELS.values(),
     "unit", "company",
+    *KIOSK_IDS,
 )  # fmt: skip
 
 

@@ -1,5 +1,5 @@
 """Console pages beyond approvals: invitations (with their QR), the blocklist, members (search,
-edit, CSV import), the host directory, kiosk and device health, and console users."""
+edit, CSV import), the host directory and console users (kiosks: routes_remote)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from lobby_core.members_csv import COLUMNS, validate_rows
 
 from .. import web_auth
 from ..errors import Conflict, Invalid, NotFound, ServiceError
-from ..services import blocklist, hosts, id_rules, invitations, kiosks, members, users
+from ..services import blocklist, hosts, id_rules, invitations, members, users
 from . import i18n, render, routes_overdraws
 from .access import Viewer, action, page
 from .forms import FormError, fields, integer, local_datetime, upload
@@ -393,17 +393,6 @@ async def hosts_import(request: Request, v: HostsAction) -> Response:
     except Invalid as exc:
         return _hosts_page(request, v, 422, _service_error(request, exc))
     return _hosts_page(request, v, 422 if res.errors else 200, result=res)
-
-
-# -- kiosks ---------------------------------------------------------------------------------
-
-
-@router.get("/kiosks")
-def kiosks_page(request: Request, v: Annotated[Viewer, Depends(page("kiosks"))]) -> Response:
-    rows = kiosks.list_kiosks(web_auth.get_central(request))
-    return render.page(
-        request, v, "kiosks.html", rows=rows, late_after=int(kiosks.HEARTBEAT_LATE.total_seconds())
-    )
 
 
 # -- users ----------------------------------------------------------------------------------

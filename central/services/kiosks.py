@@ -42,6 +42,8 @@ class KioskStatus:
     clock_skew_ms: int | None
     versions: dict[str, Any]
     health: list[dict[str, Any]]
+    diag: dict[str, Any] | None = None  # lobby_core.diagnostics.Report JSON, as received
+    diag_received_at: datetime | None = None
 
 
 def create_kiosk(central: Central, name: str) -> tuple[int, str]:
@@ -233,23 +235,24 @@ def record_heartbeat(
     devices: list[dict[str, Any]],
     outbox_depth: int,
     address: str | None,
+    diag: dict[str, Any] | None = None,
 ) -> int:
-    """Store the latest health report; returns the kiosk's clock skew in ms (kiosk minus server)."""
+    """Store the latest health report; returns the kiosk's clock skew in ms (kiosk minus server).
+    `diag` (a checked diagnostics report) replaces the stored one; without it the last stays."""
     now = utcnow()
     skew = int((sent_at - now).total_seconds() * 1000)
+    values: dict[str, Any] = {
+        "last_heartbeat_at": now,
+        "clock_skew_ms": skew,
+        "outbox_depth": outbox_depth,
+        "versions": versions,
+        "health": devices,
+        "last_address": address,
+    }
+    if diag is not None:
+        values |= {"diag": diag, "diag_received_at": now}
     with central.db.writing() as s:
-        s.execute(
-            update(Kiosk)
-            .where(Kiosk.id == kiosk_id)
-            .values(
-                last_heartbeat_at=now,
-                clock_skew_ms=skew,
-                outbox_depth=outbox_depth,
-                versions=versions,
-                health=devices,
-                last_address=address,
-            )
-        )
+        s.execute(update(Kiosk).where(Kiosk.id == kiosk_id).values(**values))
     return skew
 
 
@@ -270,9 +273,19 @@ def list_kiosks(central: Central, now: datetime | None = None) -> list[KioskStat
             clock_skew_ms=k.clock_skew_ms,
             versions=k.versions or {},
             health=k.health or [],
+            diag=k.diag,
+            diag_received_at=k.diag_received_at,
         )
         for k in rows
     ]
+
+
+def status(central: Central, kiosk_id: int, now: datetime | None = None) -> KioskStatus:
+    """One kiosk's status as list_kiosks() shows it; NotFound if there is none."""
+    for k in list_kiosks(central, now):
+        if k.id == kiosk_id:
+            return k
+    raise NotFound("no such kiosk")
 
 
 def names(central: Central) -> list[tuple[int, str]]:
