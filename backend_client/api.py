@@ -129,7 +129,10 @@ class CentralAPI:
 
     def heartbeat(self, *, versions: dict[str, str], devices: list[dict[str, str]],
                   outbox_depth: int, uptime_s: int | None = None,
-                  disk_free_mb: int | None = None) -> wire.HeartbeatAck:
+                  disk_free_mb: int | None = None,
+                  diag: dict[str, Any] | None = None) -> wire.HeartbeatAck:
+        """`diag`: a lobby_core.diagnostics Report's JSON (a central before diagnostics refuses
+        the key with 422; the caller then sends without it)."""
         body: dict[str, Any] = {
             "sent_at": datetime.now(UTC).isoformat(),
             "versions": versions,
@@ -140,5 +143,23 @@ class CentralAPI:
             body["uptime_s"] = min(max(0, uptime_s), 2_000_000_000)
         if disk_free_mb is not None:
             body["disk_free_mb"] = min(max(0, disk_free_mb), 2_000_000_000)
+        if diag is not None:
+            body["diag"] = diag
         data = self.http.request("POST", f"{API}/heartbeat", json_body=body)
         return wire.parse(wire.HeartbeatAck, data, "heartbeat")
+
+    # -- remote requests from the console (an "action" update) -----------------------------
+    def action_result(self, action_id: int, ok: bool, detail: str) -> None:
+        """How a request went; a repeat of the same answer is accepted (a retried POST)."""
+        self.http.request("POST", f"{API}/actions/{int(action_id)}/result",
+                          json_body={"ok": ok, "detail": detail[:300]})
+
+    def upload_bundle(self, action_id: int, data: bytes) -> None:
+        """The tar.gz a "bundle" request asked for; it answers the request. A 409 means
+        central has it already (our first upload's answer was lost): that is success."""
+        try:
+            self.http.request("PUT", f"{API}/actions/{int(action_id)}/bundle", raw_body=data,
+                              content_type="application/gzip")
+        except errors.CentralRejected as exc:
+            if exc.status != 409:
+                raise

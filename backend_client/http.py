@@ -80,13 +80,18 @@ class CentralHTTP:
 
     def request(self, method: str, path: str, *, json_body: Any = None,
                 params: dict[str, Any] | None = None, auth: bool = True,
-                read_timeout_s: float | None = None, session: requests.Session | None = None
+                read_timeout_s: float | None = None, session: requests.Session | None = None,
+                raw_body: bytes | None = None, content_type: str = "application/octet-stream"
                 ) -> Any:
+        """`json_body` is sent as JSON; `raw_body` (e.g. a tar.gz) as it is, typed `content_type`."""
         timeout = (self.settings.connect_timeout_s, read_timeout_s or self.settings.read_timeout_s)
         sess = session or self.session
+        headers = self._headers(auth)
+        if raw_body is not None:
+            headers["Content-Type"] = content_type
         try:
             resp = sess.request(method, self.url(path), json=json_body, params=params,
-                                headers=self._headers(auth), timeout=timeout,
+                                data=raw_body, headers=headers, timeout=timeout,
                                 verify=self.session.verify)
             body = resp.content  # reads the whole body: a truncated one raises here
         except requests.exceptions.SSLError as exc:

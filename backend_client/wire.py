@@ -147,6 +147,15 @@ class UpdateItem(Wire):
     created_at: datetime
 
 
+class ActionUpdate(Wire):
+    """The payload of an "action" update: a technician asked this kiosk to do something."""
+
+    id: Annotated[int, Field(ge=1, le=2**31 - 1)]
+    action: Annotated[str, Field(min_length=1, max_length=32)]  # an unknown one is answered "failed"
+    requested_by: Annotated[str, Field(max_length=64)]
+    expires_at: AwareDatetime
+
+
 class UpdatesPage(Wire):
     items: Annotated[list[UpdateItem], Field(max_length=1000)]
     next_cursor: Count

@@ -36,6 +36,7 @@ from kiosk.store import Store
 from kiosk.store.signing_key import KioskKeyFile, public_raw
 
 from . import client, outbox
+from .remote import ActionRunner, DiagReport, RemoteActions, bounded_report
 
 log = logging.getLogger(__name__)
 LOCK_FILE = "sync.lock"
@@ -104,13 +105,17 @@ class SyncEngine:
     def __init__(self, store: Store, api: CentralAPI, book: StatusBook,
                  settings: SyncSettings | None = None,
                  device_health: DeviceHealth | None = None,
-                 visit_changed: VisitChanged | None = None) -> None:
+                 visit_changed: VisitChanged | None = None,
+                 diag_report: DiagReport | None = None,
+                 remote_actions: RemoteActions | None = None) -> None:
         self.store = store
         self.api = api
         self.book = book
         self.settings = settings or SyncSettings()
         self.device_health = device_health
         self.visit_changed = visit_changed
+        self.diag_report = diag_report  # Report.to_json() of the running kiosk, for the heartbeat
+        self.remote_actions = remote_actions  # what the console may ask this kiosk to do
         self.data_dir = store.path.parent
         self.key_file = KioskKeyFile(self.data_dir)
         self._key_registered: bytes | None = None  # the public key central has, as far as we know
@@ -306,8 +311,20 @@ class SyncEngine:
     def apply_updates(self, page: wire.UpdatesPage) -> None:
         now = _now()
         decided: list[str] = []
+        requests: list[wire.ActionUpdate] = []
         with self.store.write() as tx:
+            applied = tx.updates_cursor()
             for u in page.items:
+                if u.kind == "action":
+                    # Both sync threads poll: only the one whose commit moves the cursor past
+                    # a request runs it (a gate pulse must not happen twice).
+                    if u.seq <= applied:
+                        continue
+                    try:
+                        requests.append(wire.ActionUpdate.model_validate(u.payload))
+                    except ValueError:
+                        log.warning("sync: ignoring a malformed remote request (seq %d)", u.seq)
+                    continue
                 if u.kind == "decision":
                     try:
                         visit = wire.Visit.model_validate(u.payload)
@@ -326,6 +343,10 @@ class SyncEngine:
             tx.set_updates_cursor(page.next_cursor)
         for client_id in decided:  # after the commit: a waiting desk reads the decision
             self._visit_changed(client_id)
+        if requests:  # after the commit too: each runs at most once
+            runner = ActionRunner(self.api, self.remote_actions)
+            for req in requests:
+                runner.run(req)
 
     def _visit_changed(self, client_id: str) -> None:
         if self.visit_changed is None:
@@ -398,8 +419,31 @@ class SyncEngine:
             free_mb: int | None = shutil.disk_usage(self.data_dir).free // 2**20
         except OSError:
             free_mb = None
-        self.api.heartbeat(versions={"kiosk": __version__}, devices=devices, outbox_depth=depth,
-                           uptime_s=int(time.monotonic() - self._started), disk_free_mb=free_mb)
+        beat = {"versions": {"kiosk": __version__}, "devices": devices, "outbox_depth": depth,
+                "uptime_s": int(time.monotonic() - self._started), "disk_free_mb": free_mb}
+        diag = self._diag()
+        if diag is None:
+            self.api.heartbeat(**beat)
+            return
+        try:
+            self.api.heartbeat(**beat, diag=diag)
+        except errors.CentralRejected as exc:
+            if exc.status != 422:
+                raise
+            # A central from before diagnostics refuses the key, or this report: the heartbeat
+            # itself must still get through.
+            log.warning("sync: central refused the diagnostics report (%s); heartbeat sent "
+                        "without it", exc)
+            self.api.heartbeat(**beat)
+
+    def _diag(self) -> dict[str, Any] | None:
+        if self.diag_report is None:
+            return None
+        try:
+            return bounded_report(self.diag_report())
+        except Exception:  # a broken check must not stop the heartbeat
+            log.exception("sync: the diagnostics report failed")
+            return None
 
 
 def invitation_lookup(central: client.CentralConfig,

@@ -9,7 +9,8 @@
   a backoff wait short for one attempt, since a visitor is standing at the kiosk. Whoever
   waits for a visit subscribes (`subscribe_visits`) and hears when central took or decided
   one, or that an attempt to reach central failed.
-- The long-poll thread waits on central's /updates for decisions and revocations.
+- The long-poll thread waits on central's /updates for decisions, revocations and a
+  technician's requests from the console (kiosk.sync.remote), which it runs as they arrive.
 - A refused token ("kiosk not authorised") stops both from talking to central at all; they only
   look at the token file (locally) until `kiosk enroll` writes a new one.
 The entrance never waits for any of this: it decides from the local store.
@@ -33,6 +34,7 @@ from lobby_core.backoff import Backoff
 
 from . import client
 from .engine import DeviceHealth, SyncEngine, SyncSettings
+from .remote import DiagReport, RemoteActions
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,10 @@ class SyncWorker:
         self.central = central
         self.settings = settings or SyncSettings()
         self.device_health = device_health
+        # Set by bootstrap.build like device_health: the heartbeat's diagnostics report and
+        # what the console may ask this kiosk to do (kiosk.sync.remote).
+        self.diag_report: DiagReport | None = None
+        self.remote_actions: RemoteActions | None = None
         self.book = StatusBook(store.path.parent)
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -112,7 +118,8 @@ class SyncWorker:
 
     def _engine(self, api: CentralAPI) -> SyncEngine:
         return SyncEngine(self.store, api, self.book, self.settings, self.device_health,
-                          visit_changed=self._visit_changed)
+                          visit_changed=self._visit_changed, diag_report=self.diag_report,
+                          remote_actions=self.remote_actions)
 
     def on_entrance_result(self, _result: object) -> None:
         """A MemberEntrance listener (wired by bootstrap.build): every tap makes an event to push."""
