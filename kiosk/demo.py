@@ -25,7 +25,10 @@ from lobby_core.members_csv import COLUMNS
 from lobby_core.uid import normalise_uid
 
 DEMO_PASSWORDS = {"admin": ("admin", "demo-admin-pass"),
-                  "reception": ("receptionist", "demo-reception-pass")}
+                  "reception": ("receptionist", "demo-reception-pass"),
+                  "tech": ("technician", "demo-tech-pass")}
+# One zone for the kiosk and the console, so both show the same local times.
+DEMO_ZONE = "Asia/Shanghai"
 # member_no -> whether the gate should open for it in the tour
 EXPECTED = {"D001": True, "D002": True, "D003": False, "D004": False, "D005": False, "D006": False}
 
@@ -76,7 +79,7 @@ class Demo:
     def start_central(self) -> str:
         data = self.root / "central"
         port = free_port(8600)
-        env = {**os.environ, "CENTRAL_DATA_DIR": str(data)}
+        env = {"CENTRAL_TIMEZONE": DEMO_ZONE, **os.environ, "CENTRAL_DATA_DIR": str(data)}
         for user, (role, password) in DEMO_PASSWORDS.items():
             run([self.tool("central"), "users", "add", user, "--role", role],
                 stdin=password + "\n", env=env)
@@ -97,7 +100,7 @@ class Demo:
         cfg = self.root / "kiosk.toml"
         cfg.write_text(
             f'[kiosk]\nname = "Demo lobby"\ndata_dir = "{data}"\nfacility = "gym"\n'
-            f'language = "en"\n'
+            f'language = "en"\ntimezone = "{os.environ.get("CENTRAL_TIMEZONE") or DEMO_ZONE}"\n'
             f'[devices]\ncard_reader = "sim://?name=gate&control={self.card_sock}"\n'
             f'relay = "sim://?name=gate&channels=8"\n'
             f'printer = "sim://?name=lobby&out={self.root / "slips"}"\n'
@@ -177,7 +180,7 @@ def interactive(demo: Demo) -> None:
         print(f"  {i}. {uid}  {member_no}  {fac:<9} until {until}  {status:<7} "
               f"visits {visits or 'unlimited'}")
     print(f"\nConsole: {demo.central_url}/  (admin / {DEMO_PASSWORDS['admin'][1]}, "
-          f"reception / {DEMO_PASSWORDS['reception'][1]})")
+          f"reception / {DEMO_PASSWORDS['reception'][1]}, tech / {DEMO_PASSWORDS['tech'][1]})")
     print("Type a card number (1-6) or any hex UID and Enter to tap; Ctrl-D or Ctrl-C to quit.\n",
           flush=True)
     for raw in sys.stdin:
