@@ -159,7 +159,7 @@ class CentralAPI:
         central has it already (our first upload's answer was lost): that is success."""
         try:
             self.http.request("PUT", f"{API}/actions/{int(action_id)}/bundle", raw_body=data,
-                              content_type="application/gzip")
+                              content_type="application/octet-stream")
         except errors.CentralRejected as exc:
             if exc.status != 409:
                 raise

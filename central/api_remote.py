@@ -44,10 +44,16 @@ def action_result(action_id: ActionId, body: ActionResult, central: CentralDep, 
     "/actions/{action_id}/bundle",
     response_model=Accepted,
     responses={404: {"model": ErrorBody}, 409: {"model": ErrorBody}, 413: {"model": ErrorBody}},
-    openapi_extra={"requestBody": {"content": {"application/gzip": {}}, "required": True}},
+    openapi_extra={
+        "requestBody": {
+            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+            "required": True,
+        }
+    },
 )
 async def action_bundle(action_id: ActionId, request: Request, central: CentralDep, kiosk: Kiosk) -> Accepted:
-    """The diagnostics bundle (tar.gz, at most 8 MiB) for a "bundle" request; answers it."""
+    """The diagnostics bundle for a "bundle" request, the bytes of a tar.gz (at most 8 MiB; 422
+    `bad_bundle` if it is not one); answers the request."""
     data = await request.body()
     await run_in_threadpool(remote.store_bundle, central, kiosk.id, action_id, data)
     return Accepted()

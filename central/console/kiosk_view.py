@@ -10,15 +10,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from lobby_core.diag_codes import CODES
 from lobby_core.diagnostics import DiagError, Report, Status
 
 from ..services.kiosks import KioskStatus
 from . import i18n
-
-try:
-    from lobby_core.diag_codes import CODES
-except ImportError:  # pragma: no cover - lands with the kiosk diagnostics branch; until then English
-    CODES: dict[str, tuple[str, str]] = {}  # type: ignore[no-redef]
 
 # Every device a kiosk has or may have, in the order a technician walks the lobby.
 DEVICES: dict[str, str] = {
@@ -30,6 +26,8 @@ DEVICES: dict[str, str] = {
 }
 # Other groups a report may have; a group not named here shows under its own name.
 GROUPS: dict[str, str] = {
+    "kiosk": "Kiosk program",
+    "action": "Live tests",
     "central": "Central service",
     "sync": "Sync",
     "storage": "Storage",
@@ -55,7 +53,8 @@ NOT_CONFIGURED = "not configured"  # what the kiosk's health says of a device it
 # Message ids built at run time (central.console.messages lists them for the translation test).
 DYNAMIC_IDS: tuple[str, ...] = (*DEVICES.values(), *GROUPS.values(), *STATUS_LABELS.values(),
                                 *ACTION_LABELS.values(), *ACTION_STATES.values(),
-                                *NOTICES.values())
+                                *NOTICES.values(),
+                                *sorted({t for pair in CODES.values() for t in pair if t}))
 
 
 @dataclass(frozen=True)

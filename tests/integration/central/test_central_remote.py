@@ -171,7 +171,7 @@ def test_a_bundle_is_kept_and_only_technical_staff_download_it(central_server: C
     kid, kiosk = _kiosk(srv)
     aid = remote.request(srv.central, kid, "bundle", "tina")
     url = srv.url(f"/api/v1/actions/{aid}/bundle")
-    headers = {"Content-Type": "application/gzip"}
+    headers = {"Content-Type": "application/octet-stream"}
     for bad in (b"", b"not a tarball", b"\x1f\x8b\x08\x00garbage"):
         r = kiosk.put(url, data=bad, headers=headers, timeout=10)
         assert r.status_code == 422 and r.json()["error"] == "bad_bundle", r.text
