@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from backend_client import errors, wire
 from backend_client.api import CentralAPI
+from lobby_core.diagnostics import Check, Status
 
 log = logging.getLogger(__name__)
 
@@ -28,11 +29,12 @@ _RANK = {"fail": 0, "warn": 1, "pass": 2}
 
 class RemoteActions(Protocol):
     """What the console may ask a running kiosk to do (Kiosk.remote_actions implements it).
-    Each returns one line for the console, or raises with one that says what went wrong."""
+    A test returns one line for the console (it went well) or the diagnostics Check it made
+    (failed when the check fails), or raises with a message that says what went wrong."""
 
-    def pulse_gate(self, requested_by: str) -> str: ...
+    def pulse_gate(self, requested_by: str) -> str | Check: ...
 
-    def print_test(self, requested_by: str) -> str: ...
+    def print_test(self, requested_by: str) -> str | Check: ...
 
     def bundle(self) -> bytes:
         """A tar.gz of the report and logs (no personal data), at most BUNDLE_MAX_BYTES."""
@@ -66,6 +68,12 @@ def bounded_report(report: dict[str, Any], limit: int = DIAG_MAX_BYTES) -> dict[
 
 def one_line(text: str, limit: int = 300) -> str:
     return " ".join(str(text).split())[:limit] or "no detail"
+
+
+def _outcome(result: str | Check) -> tuple[bool, str]:
+    if isinstance(result, Check):
+        return result.status is not Status.FAIL, one_line(result.summary)
+    return True, one_line(result)
 
 
 class ActionRunner:
@@ -106,9 +114,9 @@ class ActionRunner:
             return False, f"reached the kiosk {int(late.total_seconds())} s after it expired; not run"
         try:
             if req.action == "pulse":
-                return True, one_line(self.actions.pulse_gate(req.requested_by))
+                return _outcome(self.actions.pulse_gate(req.requested_by))
             if req.action == "print_test":
-                return True, one_line(self.actions.print_test(req.requested_by))
+                return _outcome(self.actions.print_test(req.requested_by))
             if req.action == "bundle":
                 return self._bundle(req)
         except Exception as exc:  # a device's or a bug's: the console says what, sync goes on

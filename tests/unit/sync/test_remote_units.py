@@ -9,11 +9,13 @@ import tarfile
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from backend_client import errors, wire
 from kiosk.sync.remote import BUNDLE_MAX_BYTES, ActionRunner, bounded_report
+from lobby_core.diagnostics import Check, Status
 
 NOW = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)
 
@@ -119,6 +121,29 @@ def test_a_device_failure_is_reported_failed_with_its_reason() -> None:
     ok, detail = runner(api, FakeActions(fail=RuntimeError("relay board does not answer"))).run(req())
     assert (ok, detail) == (False, "relay board does not answer")
     assert api.results == [(7, False, "relay board does not answer")]
+
+
+class CheckActions(FakeActions):
+    """Like the kiosk's own live tests: a test answers with the diagnostics Check it made."""
+
+    def __init__(self, status: Status) -> None:
+        super().__init__()
+        self.status = status
+
+    def pulse_gate(self, requested_by: str) -> Check:  # type: ignore[override]
+        self.calls.append(("pulse", requested_by))
+        return Check(id="action.pulse", group="action", status=self.status,
+                     summary="gate pulse failed: no answer" if self.status is Status.FAIL
+                     else "gate relay channel 0 pulsed for 400 ms")
+
+
+@pytest.mark.parametrize(("status", "ok"), [(Status.PASS, True), (Status.WARN, True), (Status.FAIL, False)])
+def test_a_check_answer_is_failed_only_when_the_check_fails(status: Status, ok: bool) -> None:
+    api = FakeAPI()
+    got_ok, detail = runner(api, CheckActions(status)).run(req())
+    assert got_ok is ok
+    assert api.results == [(7, ok, detail)]
+    assert detail.startswith("gate pulse failed" if not ok else "gate relay channel 0")
 
 
 def test_an_unknown_request_is_refused() -> None:
