@@ -151,4 +151,12 @@ def health(k: KioskStatus, _: i18n.Translator) -> KioskHealth:
     for group, checks in by_group.items():
         rows = _rows(checks, _)
         sections.append(Section(group, _(GROUPS[group]) if group in GROUPS else group, _worst(rows), rows))
+    # Devices the heartbeat names beyond the five (a separate locker relay board) and the report
+    # does not: by their own name.
+    for name, beat in beats.items():
+        if name in DEVICES or name in GROUPS or any(s.key == name for s in sections) or not name:
+            continue
+        state = _HEALTH.get(str(beat.get("state")), Status.FAIL).value
+        reason = str(beat.get("reason", ""))
+        sections.append(Section(name, name, state, [CheckRow(state, reason or _(STATUS_LABELS[state]))]))
     return KioskHealth(sections, report.at if report else None, problem)

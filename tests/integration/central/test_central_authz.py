@@ -54,6 +54,8 @@ def _endpoints(visit_id: int, invitation_qr: str) -> list[tuple[str, str, dict[s
         ("GET", "/api/v1/pins", None),
         ("GET", "/api/v1/hosts", None),
         ("GET", "/api/v1/blocklist", None),
+        ("POST", "/api/v1/actions/1/result", {"ok": True, "detail": "x"}),
+        ("PUT", "/api/v1/actions/1/bundle", None),
     ]
 
 
@@ -96,6 +98,7 @@ def test_matrix_covers_every_kiosk_endpoint(central_server: CentralServer) -> No
         (m, p.replace("/1", "/{visit_id}", 1) if p.startswith("/api/v1/visits/") else p)
         for m, p, _ in _endpoints(1, "")
     }
+    covered = {(m, p.replace("/actions/1/", "/actions/{action_id}/")) for m, p in covered}
     assert listed - {("POST", "/api/v1/enroll")} == covered
 
 

@@ -235,14 +235,14 @@ def test_the_kiosk_page_lists_every_device_translated_and_red_when_a_check_fails
     beat_local = k.last_heartbeat_at.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M:%S")
     assert beat_local in html
     listing = s.get(srv.url("/console/kiosks"), timeout=10).text
-    assert 'class="late"' in listing and 'data-device="printer"' in listing
+    assert '<tr class="failing"' in listing and 'data-device="printer"' in listing
 
     # All passing: no longer red.
     ok = _report(_check("printer.paper", "printer", "pass", "paper loaded"))
     assert kiosk.post(srv.url("/api/v1/heartbeat"), json=_beat(diag=ok), timeout=10).status_code == 200
     html = s.get(srv.url(f"/console/kiosks/{kid}"), timeout=10).text
     assert '<h1 id="kiosk-name" class="">' in html
-    assert 'class="late"' not in s.get(srv.url("/console/kiosks"), timeout=10).text
+    assert '<tr class="" data-kiosk' in s.get(srv.url("/console/kiosks"), timeout=10).text
 
 
 def test_a_late_heartbeat_is_red_even_when_every_check_passes(central_sqlite_server: CentralServer) -> None:

@@ -120,9 +120,10 @@ def test_kiosks_page_shows_health_and_marks_late_kiosks(central_sqlite_server: C
             "sent_at": datetime.now(UTC).isoformat(),
             "versions": {"kiosk": "0.1.0"},
             "devices": [
-                {"name": "printer", "kind": "printer", "state": "down", "reason": "paper out"},
-                {"name": "reader", "kind": "card_reader", "state": "ok", "reason": ""},
-            ],
+                {"name": "printer", "kind": "printer", "state": "degraded", "reason": "paper low"},
+                {"name": "card_reader", "kind": "card_reader", "state": "ok", "reason": ""},
+                {"name": "locker_relay", "kind": "locker_relay", "state": "down", "reason": "no answer"},
+            ][: 2 if k is fresh else 3],
             "outbox_depth": depth,
         }
         assert k.post(srv.url("/api/v1/heartbeat"), json=beat).status_code == 200
@@ -134,9 +135,11 @@ def test_kiosks_page_shows_health_and_marks_late_kiosks(central_sqlite_server: C
         )
     tom = login(srv, "tom", **{"Accept-Language": "en"})
     page = tom.get(srv.url("/console/kiosks")).text
-    rows = dict(re.findall(r'<tr class="(\w*)" data-kiosk="([^"]+)">', page)[i][::-1] for i in range(2))
-    assert rows == {"Gym gate": "", "Pool gate": "late"}
-    assert "printer: down — paper out" in page and "reader: ok" in page
+    rows = dict(re.findall(r'<tr class="([\w ]*)" data-kiosk="([^"]+)">', page)[i][::-1] for i in range(2))
+    # A warning is not red; a late heartbeat is, and so is a failing device.
+    assert rows == {"Gym gate": "", "Pool gate": "late failing"}
+    assert "Slip printer: warning — paper low" in page and "Card reader: passed" in page
+    assert "locker_relay: failed — no answer" in page  # a device beyond the five, by its name
     assert re.search(r'data-kiosk="Pool gate">.*?<td class="num">120</td>', page, re.S)
 
 

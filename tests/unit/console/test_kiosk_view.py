@@ -99,3 +99,13 @@ def test_a_damaged_stored_report_is_said_and_the_heartbeat_still_shows() -> None
     view = health(status({"checks": "garbage"}, beats), EN)
     assert view.problem and view.report_at is None
     assert next(s for s in view.sections if s.key == "relay").status == "pass"
+
+
+def test_a_device_beyond_the_five_shows_by_its_name() -> None:
+    beats = [{"name": "locker_relay", "state": "down", "reason": "no answer"},
+             {"name": "relay", "state": "ok", "reason": "8 channels"}]
+    view = health(status(None, beats), EN)
+    extra = view.sections[-1]
+    assert (extra.key, extra.label, extra.status) == ("locker_relay", "locker_relay", "fail")
+    assert [s.key for s in view.sections] == [*DEVICES, "locker_relay"]
+    assert view.failing()
