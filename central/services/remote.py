@@ -7,6 +7,8 @@ Delivery is at most once: the kiosk runs a request when the long-poll brings it 
 so a resent feed cannot open the gate twice. A request the kiosk has not answered by
 `expires_at` (plus ANSWER_GRACE) reads as "no answer"; the kiosk itself refuses to run one that
 reaches it after `expires_at` (a kiosk back online an hour later must not pulse the gate).
+Bundles hold logs: the retention job deletes them after the retention period; the audit rows
+stay.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import tarfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ..context import Central
@@ -174,3 +176,11 @@ def bundle(central: Central, action_id: int) -> tuple[str, datetime, bytes]:
     if row is None:
         raise NotFound("no such bundle")
     return row[0], row[1], row[2]
+
+
+def purge_bundles(central: Central, now: datetime | None = None) -> int:
+    """Delete bundles received longer ago than the retention period (they hold logs); the
+    request and its answer stay in the audit trail. Returns how many were deleted."""
+    cutoff = (now or utcnow()) - central.settings.retention
+    with central.db.writing() as s:
+        return s.execute(delete(KioskBundle).where(KioskBundle.received_at < cutoff)).rowcount or 0

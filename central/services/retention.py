@@ -20,7 +20,7 @@ from lobby_core.masking import mask_name
 
 from ..context import Central
 from ..models import BlocklistEntry, Invitation, KioskUpdate, Visit, utcnow
-from . import members
+from . import members, remote
 
 BATCH = 1000
 log = logging.getLogger(__name__)
@@ -115,12 +115,14 @@ def _truncate_wal(central: Central) -> None:
 
 
 def run_all(central: Central, now: datetime | None = None) -> dict[str, int]:
-    """The hourly job: personal data, kiosk updates, removed blocklist entries, tombstones."""
+    """The hourly job: personal data, kiosk updates, removed blocklist entries, tombstones,
+    technicians' diagnostics bundles."""
     result = {
         "visits_purged": purge_personal_data(central, now),
         "kiosk_updates_deleted": purge_kiosk_updates(central, now),
         "blocklist_entries_purged": purge_removed_blocklist(central, now),
         "tombstones_purged": members.purge_tombstones(central, now),
+        "kiosk_bundles_purged": remote.purge_bundles(central, now),
     }
     _truncate_wal(central)
     return result

@@ -290,3 +290,21 @@ def test_a_bad_report_is_refused_by_name_and_the_stored_one_kept(
     # A heartbeat without a report keeps the last one too.
     assert kiosk.post(srv.url("/api/v1/heartbeat"), json=_beat(), timeout=10).status_code == 200
     assert kiosks.status(srv.central, kid).diag == stored
+
+
+def test_bundles_go_with_the_retention_job_and_the_audit_stays(central_sqlite_server: CentralServer) -> None:
+    from datetime import timedelta
+
+    from central.services import retention
+
+    srv = central_sqlite_server
+    kid, kiosk = _kiosk(srv)
+    aid = remote.request(srv.central, kid, "bundle", "tina")
+    data = _tar_gz({"report.json": b"{}"})
+    assert kiosk.put(srv.url(f"/api/v1/actions/{aid}/bundle"), data=data, timeout=10).status_code == 200
+    retention.run_all(srv.central)
+    assert remote.history(srv.central, kid)[0].has_bundle  # not old yet
+    later = datetime.now(UTC) + srv.central.settings.retention + timedelta(minutes=1)
+    assert retention.run_all(srv.central, later)["kiosk_bundles_purged"] == 1
+    [row] = remote.history(srv.central, kid)
+    assert (row.state, row.requested_by, row.has_bundle) == ("ok", "tina", False)
