@@ -83,6 +83,7 @@ def test_a_technicians_pulse_reaches_the_kiosk_and_is_audited(central_server: Ce
     assert datetime.fromisoformat(item["payload"]["expires_at"]) > datetime.now(UTC)
     shown = tech.get(srv.url(f"/console/kiosks/{kid}"), headers={"Accept-Language": "en"}, timeout=10).text
     assert 'data-state="waiting"' in shown
+    assert '<meta http-equiv="refresh" content="3">' in shown  # the answer shows within seconds
 
     r = kiosk.post(srv.url(f"/api/v1/actions/{action_id}/result"),
                    json={"ok": True, "detail": "gate pulsed on channel 0 for 400 ms"}, timeout=10)
@@ -93,6 +94,7 @@ def test_a_technicians_pulse_reaches_the_kiosk_and_is_audited(central_server: Ce
     shown = tech.get(srv.url(f"/console/kiosks/{kid}"), timeout=10).text
     assert 'data-action="pulse" data-state="ok"' in shown and "tina" in shown
     assert "gate pulsed on channel 0 for 400 ms" in shown
+    assert '<meta http-equiv="refresh" content="15">' in shown
 
 
 @pytest.mark.parametrize("role", ["receptionist"])
