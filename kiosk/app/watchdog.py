@@ -15,6 +15,7 @@ counts as stuck after max(W/2, STALL_FLOOR_S); so a hung loop is restarted withi
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import threading
 from collections.abc import Mapping
@@ -69,6 +70,10 @@ class ServiceWatchdog:
         self.notifier.send(READY="1", STATUS=status)
         if self.timing is None or self._thread is not None:
             return
+        if not faulthandler.is_enabled():
+            # systemd ends a kiosk that stopped pinging with SIGABRT: print where every thread
+            # was (the hung loop among them) to stderr, i.e. to the journal, before dying.
+            faulthandler.enable(all_threads=True)
         log.info("systemd watchdog: pinging every %.1f s while no device loop is stuck for %.0f s",
                  self.timing.ping_every_s, self.timing.stall_limit_s)
         self._thread = threading.Thread(target=self._run, name="sd-watchdog", daemon=True)

@@ -7,6 +7,8 @@ STOPPING=1 on SIGTERM.
 
 from __future__ import annotations
 
+import re
+import signal
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,10 +16,13 @@ from pathlib import Path
 import pytest
 
 from devices.sim_control import send_command
+from kiosk.app.watchdog import STALL_FLOOR_S, Timing
 from tests.fixtures.kiosk import KioskProcess, write_config
 from tests.fixtures.notify_socket import NotifySocket
 
 pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[3]
 
 WATCHDOG_USEC = 2_000_000  # pings every 0.5 s; a loop is stuck after kiosk.app.watchdog's 5 s floor
 PING_EVERY_S = WATCHDOG_USEC / 4 / 1e6
@@ -96,3 +101,33 @@ def test_without_notify_socket_the_kiosk_runs_as_before(
     kp.wait_line("ready: facility=gym", timeout=30)
     assert kp.stop() == 0
     assert kp.count("systemd watchdog") == 0 and kp.count("Traceback") == 0
+
+
+def test_systemd_abort_prints_where_the_hung_loop_is(
+        tmp_path: Path, under_systemd: NotifySocket,
+        kiosk_process: Callable[..., KioskProcess]) -> None:
+    """systemd ends a kiosk that stopped pinging with SIGABRT: the journal must show the stack."""
+    cfg, card = _config(tmp_path)
+    kp = kiosk_process(cfg)
+    under_systemd.wait("READY", "1", timeout=30)
+    assert send_command(str(card), "hang") == "ok"
+    kp.wait_line("card reader loop hung (simulated)")
+    kp.signal(signal.SIGABRT)
+    assert kp.proc.wait(timeout=15) == -signal.SIGABRT
+    kp.stop()
+    log = "\n".join(kp.lines)
+    assert "Fatal Python error: Aborted" in log
+    # The wedged reader thread's own frame is in the dump.
+    assert re.search(r'File ".*devices/card/sim\.py", line \d+ in handle', log), log[-3000:]
+
+
+def test_the_unit_asks_for_notify_and_a_watchdog_the_kiosk_can_honour() -> None:
+    unit = (ROOT / "systemd/lobby-kiosk.service").read_text()
+    keys = dict(ln.split("=", 1) for ln in unit.splitlines() if re.match(r"^[A-Za-z]+=", ln))
+    assert keys["Type"] == "notify" and keys["NotifyAccess"] == "main"
+    watchdog_s = float(keys["WatchdogSec"])
+    timing = Timing.for_interval(watchdog_s)
+    # Healthy steps never trip it, and a hung loop is restarted within a minute.
+    assert timing.stall_limit_s >= STALL_FLOOR_S
+    assert timing.stall_limit_s + watchdog_s <= 60
+    assert keys["Restart"] == "always"
