@@ -19,10 +19,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from lobby_core.masking import mask_name
 
-from . import bulk
+from . import bulk, meta
 from .names import NameCipher
 from .tables import Entitlement, LocalMember, Member
 
+REPORTED = "local_members_reported"  # meta key: digest of the list central last acknowledged
 _l = LocalMember.__table__
 _m = Member.__table__
 _e = Entitlement.__table__
@@ -81,3 +82,11 @@ def report(conn: Connection, cipher: NameCipher) -> list[LocalMemberReport]:
             facilities=tuple(sorted({f for f, _ in mine})),
             valid_until=max((u for _, u in mine), default=None)))
     return out
+
+
+def reported(conn: Connection) -> str | None:
+    return meta.get(conn, REPORTED)
+
+
+def set_reported(conn: Connection, digest: str) -> None:
+    meta.put(conn, REPORTED, digest)

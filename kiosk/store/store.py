@@ -99,6 +99,12 @@ class Tx:
     def local_members_report(self) -> list[LocalMemberReport]:
         return local_members.report(self.conn, self._cipher)
 
+    def local_members_reported(self) -> str | None:
+        return local_members.reported(self.conn)
+
+    def set_local_members_reported(self, digest: str) -> None:
+        local_members.set_reported(self.conn, digest)
+
     # meta
     def members_as_of(self) -> datetime | None:
         return meta.members_as_of(self.conn)
