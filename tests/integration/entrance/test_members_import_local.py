@@ -140,3 +140,27 @@ def test_full_copy_from_central_keeps_local_members_and_drops_the_rest(
             assert tx.local_member_count() == 0
     finally:
         store.close()
+
+
+def test_migration_0009_keeps_members_and_adds_the_local_mark(tmp_path: Path) -> None:
+    from kiosk.store import migrate
+    from lobby_core.members_csv import parse_csv
+    from tests.fixtures.kiosk import members_csv_bytes
+
+    data = tmp_path / "data"
+    old = Store.open(data, revision="0008")
+    try:
+        old.import_members(parse_csv(members_csv_bytes([member_row("P1", "04000001")])).members, NOW)
+    finally:
+        old.close()
+    store = Store.open(data)
+    try:
+        assert migrate.current(store.engine) == migrate.head()
+        with store.read() as tx:
+            assert tx.member("P1") is not None and tx.local_member_count() == 0
+        store.import_members(parse_csv(members_csv_bytes([member_row("L1", "04000002")])).members,
+                             NOW, local=True)
+        with store.read() as tx:
+            assert [m.member_no for m in tx.local_members_report()] == ["L1"]
+    finally:
+        store.close()
