@@ -27,16 +27,26 @@ from lobby_core.members_csv import CsvFileError, RowError, parse_csv
 MAX_FILE_BYTES = 200 * 1024 * 1024  # ~1M members fit in well under this
 
 
-def import_file(store: Store, path: Path, now: datetime | None = None, *,
-                local: bool = False) -> tuple[ImportResult, list[RowError]]:
-    """Parse and import one file (in short transactions); raises CsvFileError/StoreError/OSError."""
+def import_file(store: Store, path: Path, now: datetime | None = None, *, local: bool = False,
+                central_owned: bool = False) -> tuple[ImportResult, list[RowError]]:
+    """Parse and import one file (in short transactions); raises CsvFileError/StoreError/OSError.
+
+    `central_owned` (a --local import on an enrolled kiosk): a row for a member central sent
+    is refused; changing it here would only last until central next sends that member."""
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise CsvFileError(f"the file is {size // (1024 * 1024)} MB; the limit is "
                            f"{MAX_FILE_BYTES // (1024 * 1024)} MB")
     parsed = parse_csv(path.read_bytes())
-    result = store.import_members(parsed.members, now or datetime.now(UTC), local=local)
-    errors = sorted([*parsed.errors, *result.errors], key=lambda e: e.line)
+    records, refused = list(parsed.members), []
+    if central_owned:
+        with store.read() as tx:
+            centrals = tx.central_member_nos([r.member_no for r in records])
+        refused = [RowError(r.line, f"member {r.member_no} is in central's member list: change "
+                                    "it at central, not here") for r in records if r.member_no in centrals]
+        records = [r for r in records if r.member_no not in centrals]
+    result = store.import_members(records, now or datetime.now(UTC), local=local)
+    errors = sorted([*parsed.errors, *refused, *result.errors], key=lambda e: e.line)
     return result, errors
 
 
@@ -63,7 +73,7 @@ def main(args: argparse.Namespace) -> int:
         print(f"kiosk: {exc}", file=sys.stderr)
         return 2
     try:
-        result, errors = import_file(store, path, local=local)
+        result, errors = import_file(store, path, local=local, central_owned=central is not None)
     except CsvFileError as exc:
         print(f"kiosk: {path}: {exc}; nothing was imported", file=sys.stderr)
         return 2

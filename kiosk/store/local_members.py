@@ -59,6 +59,16 @@ def member_nos() -> object:
     return select(_l.c.member_no).scalar_subquery()
 
 
+def not_local(conn: Connection, member_nos: Sequence[str]) -> set[str]:
+    """Those of `member_nos` stored here but not as local members (central's, on an enrolled
+    kiosk)."""
+    out: set[str] = set()
+    for chunk in bulk.chunks(list(member_nos)):
+        out.update(conn.execute(select(_m.c.member_no).where(
+            _m.c.member_no.in_(chunk), _m.c.member_no.not_in(select(_l.c.member_no)))).scalars())
+    return out
+
+
 def count(conn: Connection) -> int:
     return int(conn.execute(select(func.count()).select_from(_l)).scalar_one())
 

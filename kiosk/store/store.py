@@ -99,6 +99,9 @@ class Tx:
     def local_members_report(self) -> list[LocalMemberReport]:
         return local_members.report(self.conn, self._cipher)
 
+    def central_member_nos(self, member_nos: Sequence[str]) -> set[str]:
+        return local_members.not_local(self.conn, member_nos)
+
     def local_members_reported(self) -> str | None:
         return local_members.reported(self.conn)
 

@@ -97,6 +97,35 @@ def test_local_import_on_an_enrolled_kiosk(cfg: Path, tmp_path: Path,
     ]
 
 
+def test_local_import_cannot_change_a_member_central_sent(
+        cfg: Path, tmp_path: Path, write_members_csv: Callable[..., Path]) -> None:
+    data = tmp_path / "data"
+    store = Store.open(data)
+    try:
+        with store.write() as tx:  # C1 arrived from central's feed
+            tx.apply_members_page(_page([_item("C1", "04000009")], 3), NOW)
+    finally:
+        store.close()
+    _enroll(data, "record")
+    csv = write_members_csv([member_row("C1", "04000009", status="blocked"),
+                             member_row("L1", "04000001")])
+    r = kiosk_cmd("members", "import", str(csv), "--local", "--config", str(cfg))
+    assert r.returncode == 1
+    assert "line 2: member C1 is in central's member list: change it at central" in r.stderr
+    assert "imported 1 member(s) (1 new, 0 updated) as local members" in r.stdout
+    store = Store.open(data)
+    try:
+        with store.read() as tx:
+            c1 = tx.member("C1")
+            assert c1 is not None and c1.status.value == "active"  # untouched
+            assert [m.member_no for m in tx.local_members_report()] == ["L1"]
+        # Importing the same file again: L1 is a local member now, not central's.
+        r2 = kiosk_cmd("members", "import", str(csv), "--local", "--config", str(cfg))
+        assert "imported 1 member(s) (0 new, 1 updated)" in r2.stdout
+    finally:
+        store.close()
+
+
 def _page(items: list[wire.MemberItem], cursor: int, reset: bool = False) -> wire.MembersPage:
     return wire.MembersPage(items=items, next_cursor=cursor, has_more=False, reset=reset)
 
