@@ -14,6 +14,7 @@ set -euo pipefail
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ROLE=${1:-}
 DRY_RUN=${DRY_RUN:-}
+[[ $DRY_RUN == 0 || $DRY_RUN == no || $DRY_RUN == false ]] && DRY_RUN=
 DESTDIR=${DESTDIR:-}
 APP=/opt/lobby-kiosk
 VENV=$APP/.venv
