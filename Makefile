@@ -20,7 +20,7 @@ APT_RUN_PKGS := pcscd libpcsclite-dev swig build-essential python3-dev libusb-1.
 # xvfb..libmtdev1: the Kivy touchscreen (OpenGL through Mesa, touch through mtdev; Xvfb
 # gives tests, and a demo on a machine with no display, a screen to draw on).
 
-.PHONY: all demo test test-unit bench lint sysdeps sysdeps-run venv clean
+.PHONY: all demo test test-unit bench lint sysdeps sysdeps-run venv clean install-kiosk install-central
 
 all: test
 
@@ -64,6 +64,15 @@ lint: $(STAMP)
 
 demo: sysdeps-run $(STAMP)
 	$(PY) -m kiosk.demo
+
+# Deployment on Raspberry Pi OS / Debian 12 (README, "Deployment"): as root they install onto
+# this machine; DRY_RUN=1 prints every step and changes nothing; DESTDIR=/abs/dir stages the
+# files there and skips every step that acts on the running system.
+install-kiosk:
+	@DESTDIR="$(DESTDIR)" DRY_RUN="$(DRY_RUN)" systemd/install.sh kiosk
+
+install-central:
+	@DESTDIR="$(DESTDIR)" DRY_RUN="$(DRY_RUN)" systemd/install.sh central
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

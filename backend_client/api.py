@@ -127,6 +127,11 @@ class CentralAPI:
         return wire.parse(wire.Revocations, self.http.request("GET", f"{API}/revocations"),
                           "revocations")
 
+    def put_local_members(self, members: Sequence[dict[str, Any]]) -> wire.LocalMembersAck:
+        """The members this kiosk imported for itself (masked), replacing what central had."""
+        data = self.http.request("PUT", f"{API}/local-members", json_body={"members": list(members)})
+        return wire.parse(wire.LocalMembersAck, data, "local-members")
+
     def heartbeat(self, *, versions: dict[str, str], devices: list[dict[str, str]],
                   outbox_depth: int, uptime_s: int | None = None,
                   disk_free_mb: int | None = None,

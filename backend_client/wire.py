@@ -59,6 +59,10 @@ class HeartbeatAck(Wire):
     clock_skew_ms: int
 
 
+class LocalMembersAck(Wire):
+    count: Count
+
+
 class PassKey(Wire):
     key_id: Annotated[int, Field(ge=0, le=255)]
     alg: Literal["Ed25519"]

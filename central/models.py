@@ -313,3 +313,17 @@ class Host(Base):
     label: Mapped[str] = mapped_column(String(100))
     detail: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class KioskLocalMember(Base):
+    """A member a kiosk imported for itself (`kiosk members import --local`), as last reported
+    by that kiosk: masked, never the full name or a card (migration 0008)."""
+
+    __tablename__ = "kiosk_local_members"
+    kiosk_id: Mapped[int] = mapped_column(ForeignKey("kiosks.id", ondelete="CASCADE"), primary_key=True)
+    member_no: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
+    masked_name: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(16))
+    facilities: Mapped[str] = mapped_column(String(800))  # "gym|pool"
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime)

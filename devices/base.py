@@ -18,6 +18,11 @@ class Device(ABC):
     def close(self) -> None:  # noqa: B027 - optional for devices with nothing to release
         """Release the device; safe to call twice."""
 
+    def stalled_for(self) -> float:
+        """Seconds the device's own loop (or the exchange in progress) has been stuck in one
+        step; 0.0 when idle, healthy, or for a device with no loop (see devices.liveness)."""
+        return 0.0
+
 
 class CardReader(Device):
     @abstractmethod

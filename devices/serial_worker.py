@@ -27,6 +27,7 @@ from lobby_core.backoff import Backoff
 from .callback_device import CallbackDevice
 from .errors import DeviceError, DeviceUnplugged
 from .health import Health
+from .liveness import LoopWatch
 
 E = TypeVar("E")
 
@@ -60,6 +61,9 @@ class SerialWorker:
         self._set_health = set_health
         self._log = log
         self.stopping = threading.Event()
+        # One step per round of _supervise and per round of the driver's talk loop (which
+        # calls watch.step()): every wait in both is bounded, so a long step is a hang.
+        self.watch = LoopWatch()
         self.thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._port: serial.Serial | None = None
@@ -107,9 +111,13 @@ class SerialWorker:
         self.thread = threading.Thread(target=self._supervise, name=self.thread_name, daemon=True)
         self.thread.start()
 
+    def stalled_for(self) -> float:
+        return self.watch.stalled_for() if self.thread is not None else 0.0
+
     def _supervise(self) -> None:
         backoff = Backoff(base_s=0.1, cap_s=2.0)
         while not self.stopping.is_set():
+            self.watch.step()
             try:
                 if self._session():
                     backoff.reset()
@@ -119,6 +127,7 @@ class SerialWorker:
                 self._log.exception("%s: %s loop failed; restarting it", self.where, self.noun)
                 self._set_health(Health.down(f"{self.noun} loop restarting after an error"))
             self.stopping.wait(backoff.next_delay())
+        self.watch.idle()
 
     def _session(self) -> bool:
         """Open the port and talk until it fails or stop(); True if it was opened."""
@@ -172,6 +181,9 @@ class SupervisedSerialDevice(CallbackDevice[E]):
 
     def stop(self) -> None:
         self._worker.stop()
+
+    def stalled_for(self) -> float:
+        return self._worker.stalled_for()
 
     def health(self) -> Health:
         self._worker.revive()

@@ -15,6 +15,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from . import simhub
 from .errors import DeviceConfigError, DeviceError
+from .liveness import LoopWatch
 from .sim_control import ControlSocket, check_path
 from .url import DeviceURL
 
@@ -53,6 +54,7 @@ class SimRun(Generic[T]):
         self._device, self._kind, self._name = device, kind, name
         self._control = ControlSocket(control, on_command) if control is not None else None
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
+        self.watch = LoopWatch()  # waiting on the queue is idle; each event is one step
         self._thread = threading.Thread(target=self._dispatch, args=(handle,), name=thread_name,
                                         daemon=True)
         self._thread.start()
@@ -77,7 +79,8 @@ class SimRun(Generic[T]):
 
     def _dispatch(self, handle: Callable[[T], None]) -> None:
         while (event := self._queue.get()) is not _END:
-            handle(event)  # type: ignore[arg-type]  # only put() and end() fill the queue
+            with self.watch.busy():
+                handle(event)  # type: ignore[arg-type]  # only put() and end() fill the queue
 
 
 class SimDevice(Generic[T]):
@@ -96,6 +99,11 @@ class SimDevice(Generic[T]):
 
     def handle_command(self, line: str) -> str:
         raise NotImplementedError
+
+    def stalled_for(self) -> float:
+        """How long the run's thread has been in one event (0.0 when waiting or stopped)."""
+        run = self._run
+        return 0.0 if run is None else run.watch.stalled_for()
 
     def _begin(self, already_started: str, thread_name: str, handle: Callable[[T], None]) -> None:
         """Start a run; call under `_lock`."""

@@ -201,6 +201,17 @@ class Kiosk:
         if self.run_lock is not None:
             self.run_lock.release()
 
+    def loops(self) -> dict[str, devices.Device]:
+        """The devices whose own loops must stay alive for the kiosk to be of use, by the names
+        health() uses (what the systemd watchdog watches: kiosk.app.watchdog)."""
+        out: dict[str, devices.Device] = {"card_reader": self.reader, "relay": self.gate_relay}
+        for i, relay in enumerate(self.locker_relays):
+            out[f"locker_relay{i or ''}"] = relay
+        for name, optional in (("qr_scanner", self.scanner), ("id_reader", self.id_reader)):
+            if optional.device is not None:
+                out[name] = optional.device
+        return out
+
     def health(self) -> dict[str, devices.Health]:
         """Every device by name, optional ones included; the gate's protocol health wins
         over its relay's own while a pulse has failed."""

@@ -38,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     msub = members.add_subparsers(dest="members_command", required=True, metavar="ACTION")
     imp = with_config(msub.add_parser("import", help="import members from a CSV file"))
     imp.add_argument("file", metavar="FILE.csv")
+    imp.add_argument("--local", action="store_true",
+                     help="on an enrolled kiosk: members only this kiosk knows (reported to central)")
     imp.set_defaults(handler="members-import")
 
     diag = with_config(sub.add_parser("diag", help="device and system diagnostics"))

@@ -14,7 +14,7 @@ from lobby_core.members_csv import COLUMNS, validate_rows
 
 from .. import web_auth
 from ..errors import Conflict, Invalid, NotFound, ServiceError
-from ..services import blocklist, hosts, id_rules, invitations, members, users
+from ..services import blocklist, hosts, id_rules, invitations, local_members, members, users
 from . import i18n, render, routes_overdraws
 from .access import Viewer, action, page
 from .forms import FormError, fields, integer, local_datetime, upload
@@ -244,6 +244,7 @@ def members_page(request: Request, v: MembersPage, q: Annotated[str, Query(max_l
     central = web_auth.get_central(request)
     return render.page(
         request, v, "members.html", q=q, rows=members.search(central, q, 50), total=members.count(central),
+        local_rows=local_members.search(central, q, 50),
         result=None, flash=(request.query_params.get("done"), None),
     )  # fmt: skip
 
@@ -327,7 +328,8 @@ async def members_import(request: Request, v: MembersAction) -> Response:
     status = 422 if "error" in result else 200
     return render.page(
         request, v, "members.html", status=status, q="", rows=members.search(central, "", 50),
-        total=members.count(central), result=result, flash=(None, None),
+        total=members.count(central), local_rows=local_members.search(central, "", 50), result=result,
+        flash=(None, None),
     )  # fmt: skip
 
 

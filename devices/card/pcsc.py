@@ -32,6 +32,7 @@ from ..base import CardReader
 from ..errors import DeviceConfigError, DeviceError, DeviceNotFound, DeviceUnplugged
 from ..events import Tap
 from ..health import Health
+from ..liveness import LoopWatch
 from ..url import DeviceURL
 from .pcsc_errors import (
     CARD_GONE,
@@ -74,6 +75,9 @@ class _Run:
         self.stop = threading.Event()
         self.context: int | None = None  # for SCardCancel from stop()
         self.last_crash = ""
+        # Each round of the loop is one step: every wait in it is bounded (_WAIT_MS, the
+        # backoff), so a step that lasts seconds is a call that never returned, or on_tap stuck.
+        self.watch = LoopWatch()
 
 
 class PcscCardReader(CardReader):
@@ -120,6 +124,11 @@ class PcscCardReader(CardReader):
             log.warning("card reader thread did not stop within %.0f s (stuck in on_tap?)",
                         _STOP_JOIN_S)
 
+    def stalled_for(self) -> float:
+        with self._lock:
+            run = self._run
+        return 0.0 if run is None else run.watch.stalled_for()
+
     def health(self) -> Health:
         with self._lock:
             thread, health = self._thread, self._health
@@ -142,6 +151,7 @@ class PcscCardReader(CardReader):
 
     def _supervise(self, run: _Run) -> None:
         while not run.stop.is_set():
+            run.watch.step()
             try:
                 self._session(run)
             except DeviceError as exc:
@@ -155,6 +165,7 @@ class PcscCardReader(CardReader):
             finally:
                 self._release_context(run)
             run.stop.wait(self._backoff.next_delay())
+        run.watch.idle()
 
     def _session(self, run: _Run) -> None:
         """Connect, find the reader, watch it until stop() or until something breaks."""
@@ -185,8 +196,9 @@ class PcscCardReader(CardReader):
         # Bound to locals: each lookup costs on a cold cache, and this is the tap latency.
         get_status_change, connect = scard.SCardGetStatusChange, scard.SCardConnect
         transmit, disconnect = scard.SCardTransmit, scard.SCardDisconnect
-        context, stop, on_tap = run.context, run.stop, run.on_tap
+        context, stop, on_tap, step = run.context, run.stop, run.on_tap, run.watch.step
         while not stop.is_set():
+            step()
             hresult, states = get_status_change(context, _WAIT_MS, [(reader, known)])
             if hresult != _SUCCESS:
                 if hresult in _NOTHING_HAPPENED:

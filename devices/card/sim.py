@@ -16,6 +16,11 @@ URL parameters:
 - `fail=unplug_after:N`: after N taps the reader is unplugged (health down "reader
   unplugged", taps ignored) until replug() (once; it then keeps working);
   `unplug_after:0` starts unplugged.
+
+`hang()` (control line `hang`) wedges the reader's thread, as a driver stuck in a call that
+never returns would: taps queue up unread, health still says ok (a hung loop cannot report
+itself), and stalled_for() grows, which is what the service watchdog looks at. `resume()`
+(control line `resume`) or stop() lets it go on.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ KIND = "card_reader"
 DEFAULT_ATR = "3B8F8001804F0CA000000306030001000000006A"  # MIFARE Classic 1K via ACR122U
 DEFAULT_READER = "Simulated reader"
 UNPLUGGED = "reader unplugged"
+_HANG = object()  # queue marker: the reader's thread wedges here until resume() or stop()
 
 
 class SimCardReader(SimDevice[Tap], CardReader):
@@ -70,17 +76,25 @@ class SimCardReader(SimDevice[Tap], CardReader):
         self._plugged = unplug_after != 0
         self._fault_armed = bool(unplug_after)  # the unplug fault fires once
         self._card: str | None = None  # UID of the card on the reader
+        self._resumed = threading.Event()
 
     # -- CardReader -------------------------------------------------------------------
 
     def start(self, on_tap: Callable[[Tap], None]) -> None:
         with self._lock:
+            def handle(item: object) -> None:
+                if item is _HANG:
+                    self._resumed.wait()
+                else:
+                    deliver(on_tap, item, log)  # type: ignore[arg-type]  # only Taps besides _HANG
+
             self._begin(f"{self.url}: card reader is already started", "sim-card-reader",
-                        lambda tap: deliver(on_tap, tap, log))
+                        handle)
             self._ever_started = True
 
     def _ending(self) -> None:
         self._card = None
+        self._resumed.set()  # a hung thread must not hold up stop()
 
     def health(self) -> Health:
         with self._lock:
@@ -131,9 +145,29 @@ class SimCardReader(SimDevice[Tap], CardReader):
         with self._lock:
             self._plugged = True
 
+    def hang(self) -> bool:
+        """Wedge the reader's thread until resume() or stop(); False if not started."""
+        with self._lock:
+            if self._run is None:
+                return False
+            self._resumed.clear()
+            self._run.put(_HANG)
+            log.warning("card reader loop hung (simulated)")
+            return True
+
+    def resume(self) -> None:
+        self._resumed.set()
+
     def handle_command(self, line: str) -> str:
         """One control-socket line -> reply ("ok", "ignored: ...", or "error: ...")."""
         verb, *args = line.split() or [""]
+        if verb in ("hang", "resume"):
+            if args:
+                return f"error: {verb} takes no arguments"
+            if verb == "resume":
+                self.resume()
+                return "ok"
+            return "ok" if self.hang() else "ignored: not started"
         if verb in ("tap", "insert"):
             if not 1 <= len(args) <= 2:
                 return f"error: usage: {verb} UID [ATR]"
@@ -148,7 +182,7 @@ class SimCardReader(SimDevice[Tap], CardReader):
             self.remove()
             return "ok"
         return plug_command(self, verb, " ".join(args),
-                            "tap, insert, remove, unplug, replug or health")
+                            "tap, insert, remove, unplug, replug, hang, resume or health")
 
 
 def open_device(url: DeviceURL) -> SimCardReader:

@@ -79,6 +79,7 @@ class SerialIdReader(SupervisedSerialDevice[IdCard], BaseIdReader):
         """Poll until stop() or the port fails; health turns ok at the first clean answer."""
         self._silent = 0
         while not self._worker.stopping.is_set():
+            self._worker.watch.step()  # one poll (and its card's callback) per step
             self._poll_once(port)
             self._worker.stopping.wait(self.poll)
 

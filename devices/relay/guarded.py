@@ -42,6 +42,7 @@ from ..errors import (
     RelayStateUnknown,
 )
 from ..health import Health, State
+from ..liveness import LoopWatch
 from ..url import DeviceURL
 
 log = logging.getLogger(__name__)
@@ -78,6 +79,9 @@ class GuardedRelay(Relay):
         self._stop = threading.Event()
         self._retrier: threading.Thread | None = None
         self._last_health = Health.down("not opened yet")
+        # One step per board exchange (every one has a serial timeout); the hold of a
+        # software-timed pulse is not an exchange, so a long pulse never looks like a hang.
+        self._watch = LoopWatch()
 
     # -- the hooks a driver implements (called with the lock held) -----------------------------
     @abstractmethod
@@ -172,7 +176,8 @@ class GuardedRelay(Relay):
     def _run(self, action: Callable[[], T]) -> T:
         """Run one board exchange, keeping health in step with how it went."""
         try:
-            result = action()
+            with self._watch.busy():
+                result = action()
         except DeviceUnplugged as exc:
             log.warning("relay %s: %s", self.where, exc)
             self._drop_link()
@@ -279,6 +284,10 @@ class GuardedRelay(Relay):
             retrier = self._retrier
         if retrier is not None and retrier is not threading.current_thread():
             retrier.join(timeout=5)
+
+    def stalled_for(self) -> float:
+        """How long the board exchange in progress has been waiting (0.0 when none is)."""
+        return self._watch.stalled_for()
 
     def health(self) -> Health:
         if not self._lock.acquire(timeout=HEALTH_LOCK_WAIT):

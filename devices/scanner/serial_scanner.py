@@ -50,8 +50,10 @@ class SerialScanner(SupervisedSerialDevice[Scan], LineScanner):
         """Read until stop(); DeviceUnplugged when the port fails."""
         self._framer.reset()  # a line cut off by the last unplug is gone for good
         self._set_health(Health.ok(f"reading {self.path}"))
+        step = self._worker.watch.step
         try:
             while not self._worker.stopping.is_set():
+                step()
                 data = port.read(port.in_waiting or 1)
                 if data:
                     self._deliver(data)

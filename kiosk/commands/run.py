@@ -24,6 +24,7 @@ from types import FrameType
 
 import devices
 from kiosk import config
+from kiosk.app.watchdog import ServiceWatchdog
 from kiosk.bootstrap import Kiosk, build
 from kiosk.store import Store, StoreError
 from lobby_core.members_csv import COLUMNS, parse_csv
@@ -74,7 +75,7 @@ def demo_config(base: config.Config) -> config.Config:
     return cfg
 
 
-def serve(kiosk: Kiosk, stop: threading.Event) -> None:
+def serve(kiosk: Kiosk, stop: threading.Event, service: ServiceWatchdog | None = None) -> None:
     kiosk.start()
     cfg = kiosk.config
     # "ready" means a card presented from now on is a tap: the reader reports ok once it
@@ -86,6 +87,8 @@ def serve(kiosk: Kiosk, stop: threading.Event) -> None:
         log.warning("card reader not watching yet: %s", kiosk.reader.health())
     log.info("ready: facility=%s direction=%s reader=%s relay=%s", cfg.kiosk.facility,
              cfg.kiosk.direction, cfg.devices.card_reader, cfg.devices.relay)
+    if service is not None:
+        service.ready(f"ready: {cfg.kiosk.name}")  # systemd: READY=1, then watchdog pings
     last: dict[str, str] = {}
     # Waiting with a timeout keeps the main thread responsive to signals, and the wake-ups
     # double as the kiosk's tick and a health watch: a device going down or coming back is
@@ -127,9 +130,11 @@ def main(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    service = ServiceWatchdog.from_environment(kiosk.loops())  # inert unless systemd runs us
     try:
-        serve(kiosk, stop)  # starts the kiosk: devices, and sync with central (idles until enrolled)
+        serve(kiosk, stop, service)  # starts the kiosk: devices, and sync with central (idles until enrolled)
     finally:
+        service.stop()
         kiosk.stop()  # relays off first, then the slow joins
         log.info("stopped; all relays off")
     return 0

@@ -20,7 +20,7 @@ from lobby_core.masking import mask_uid
 from lobby_core.members_csv import MemberRecord, RowError, member_record
 from lobby_core.uid import normalise_uid
 
-from . import bulk, events, sync_state
+from . import bulk, events, local_members, sync_state
 from .names import NameCipher
 from .tables import Card
 from .tables import Entitlement as EntitlementRow
@@ -274,6 +274,7 @@ def apply_feed_page(conn: Connection, cipher: NameCipher, page: wire.MembersPage
         live = [replace(r, visits_remaining=max(0, r.visits_remaining - used[r.member_no]))
                 if r.member_no in used and r.visits_remaining is not None else r for r in live]
     _write(conn, live, lambda r: cipher.encrypt(r.member_no, r.name), mark or now)
+    local_members.taken_over(conn, [r.member_no for r in live])
     deleted = 0
     for chunk in bulk.chunks(gone):
         deleted += conn.execute(delete(_m).where(_m.c.member_no.in_(chunk))).rowcount or 0
@@ -287,12 +288,14 @@ def apply_feed_page(conn: Connection, cipher: NameCipher, page: wire.MembersPage
 
 
 def finish_resync(conn: Connection) -> int:
-    """After the last page of a full copy: drop members the copy did not contain."""
+    """After the last page of a full copy: drop members the copy did not contain, except the
+    ones imported here with --local (central does not know them; see local_members)."""
     mark = sync_state.resync_mark(conn)
     if mark is None:
         return 0
     n = conn.execute(
-        delete(_m).where((_m.c.updated_at != mark) | _m.c.updated_at.is_(None))
+        delete(_m).where(((_m.c.updated_at != mark) | _m.c.updated_at.is_(None))
+                         & _m.c.member_no.not_in(local_members.member_nos()))
     ).rowcount or 0
     sync_state.clear_resync_mark(conn)
     return int(n)

@@ -28,6 +28,7 @@ from . import (
     hosts,
     invitation_uses,
     kiosk_approvals,
+    local_members,
     lockers,
     members,
     meta,
@@ -44,6 +45,7 @@ from .events import Event, PulseState
 from .hosts import HostEntry
 from .invitation_uses import InvitationUsage
 from .kiosk_approvals import ApprovalToSend
+from .local_members import LocalMemberReport
 from .lockers import Locker
 from .members import ImportResult, PageResult
 from .names import NameCipher
@@ -90,6 +92,21 @@ class Tx:
 
     def member_count(self) -> int:
         return members.count(self.conn)
+
+    def local_member_count(self) -> int:
+        return local_members.count(self.conn)
+
+    def local_members_report(self) -> list[LocalMemberReport]:
+        return local_members.report(self.conn, self._cipher)
+
+    def central_member_nos(self, member_nos: Sequence[str]) -> set[str]:
+        return local_members.not_local(self.conn, member_nos)
+
+    def local_members_reported(self) -> str | None:
+        return local_members.reported(self.conn)
+
+    def set_local_members_reported(self, digest: str) -> None:
+        local_members.set_reported(self.conn, digest)
 
     # meta
     def members_as_of(self) -> datetime | None:
@@ -329,13 +346,14 @@ class Store:
         return cls(engine, cipher, path, id_cipher)
 
     def import_members(self, records: Sequence[MemberRecord], now: datetime,
-                       slice_rows: int = IMPORT_COMMIT_ROWS) -> ImportResult:
+                       slice_rows: int = IMPORT_COMMIT_ROWS, *, local: bool = False) -> ImportResult:
         """Import a whole file in short write transactions, so taps never wait behind it.
 
         Names are encrypted and card clashes judged against the whole file before any write;
         then each slice of `slice_rows` members is one transaction, and the last one stamps
         members_as_of. A crash midway leaves the earlier slices imported (each row whole):
-        importing the file again finishes the job.
+        importing the file again finishes the job. `local`: the members written are marked as
+        this kiosk's own, in the same transaction (kiosk.store.local_members).
         """
         names = members.encrypt_names(self._cipher, records)
         with self.read() as tx:
@@ -349,6 +367,10 @@ class Store:
             with self.write() as tx:
                 result = members.import_records(tx.conn, self._cipher, part, now, names=names,
                                                 elsewhere_in_file=elsewhere)
+                if local:
+                    refused = {e.line for e in result.errors}
+                    local_members.mark(tx.conn, [r.member_no for r in part if r.line not in refused],
+                                       now)
                 if k == max(len(slices) - 1, 0):
                     meta.set_members_as_of(tx.conn, now)
             created += result.created

@@ -199,3 +199,15 @@ class InvitationUse(Base):
     uses: Mapped[int] = mapped_column(Integer)
     allowed: Mapped[int | None] = mapped_column(Integer)
     valid_until: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LocalMember(Base):
+    """Revision 0009: a member imported here with `--local`, whom central does not know (see
+    kiosk.store.local_members). Goes with the member; central sending the same member number
+    takes the member over."""
+
+    __tablename__ = "local_members"
+    member_no: Mapped[str] = mapped_column(
+        ForeignKey("members.member_no", ondelete="CASCADE"), primary_key=True
+    )
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime)

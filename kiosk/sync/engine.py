@@ -35,7 +35,7 @@ from kiosk import __version__
 from kiosk.store import Store
 from kiosk.store.signing_key import KioskKeyFile, public_raw
 
-from . import client, outbox
+from . import client, local_members, outbox
 from .remote import ActionRunner, DiagReport, RemoteActions, bounded_report
 
 log = logging.getLogger(__name__)
@@ -134,6 +134,7 @@ class SyncEngine:
                 self.register_key()
                 self.push_kiosk_approvals(report)
                 self.pull_members(report)
+                local_members.push(self.store, self.api)  # after the pull: a takeover shows
                 self.pull_keys_and_revocations()
                 self.pull_hosts()
                 self.pull_blocklist()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC
 from typing import Protocol
@@ -12,6 +13,7 @@ import pytest
 import devices
 from devices import simhub
 from devices.card.sim import SimCardReader
+from kiosk.app.watchdog import STALL_FLOOR_S
 from tests.fixtures.pcsc import READERS, PcscDaemon, wait_card, wait_until
 from tests.vcard import VirtualCard
 
@@ -156,3 +158,27 @@ def test_start_twice_is_a_device_error(rig: Rig, reader: devices.CardReader) -> 
     _started(reader, Taps())
     with pytest.raises(devices.DeviceError, match="already started"):
         reader.start(Taps())
+
+
+def test_a_handler_that_never_returns_is_a_stalled_loop(rig: Rig, reader: devices.CardReader) -> None:
+    """What the service watchdog reads: a tap stuck in on_tap grows stalled_for, and watching
+    for cards does not (pcsc:// goes round its loop at least every second)."""
+    entered, release = threading.Event(), threading.Event()
+
+    def handler(tap: devices.Tap) -> None:
+        entered.set()
+        release.wait(30)
+
+    assert reader.stalled_for() == 0.0  # not started
+    _started(reader, handler)
+    assert reader.stalled_for() < STALL_FLOOR_S
+    rig.present("04A1B2C3")
+    assert entered.wait(5)
+    try:
+        wait_until(lambda: reader.stalled_for() > 1.5, 10, "the stuck tap to show as a stall")
+    finally:
+        release.set()
+    wait_until(lambda: reader.stalled_for() < 1.0, 10, "the loop to go round again")
+    rig.withdraw()
+    reader.stop()
+    assert reader.stalled_for() == 0.0

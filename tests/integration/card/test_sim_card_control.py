@@ -5,7 +5,8 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -62,9 +63,11 @@ def test_fire_and_forget_sender_without_an_address(sim, sock_path: Path) -> None
         ("tap 04A1", "error: card UID has 4 hex digits (2 bytes); a card's UID is 4, 7, 8 or 10 bytes"),
         ("tap ZZZZZZZZ", "error: card UID must be hexadecimal (0-9, A-F)"),
         ("tap 04A1B2C3 not-an-atr", "error: ATR must be at most 33 bytes of hexadecimal"),
-        ("eject", "error: unknown command; use tap, insert, remove, unplug, replug or health"),
+        ("eject", "error: unknown command; use tap, insert, remove, unplug, replug, hang, resume or health"),
         ("unplug now", "error: unplug takes no arguments"),
-        ("", "error: unknown command; use tap, insert, remove, unplug, replug or health"),
+        ("hang now", "error: hang takes no arguments"),
+        ("resume 1", "error: resume takes no arguments"),
+        ("", "error: unknown command; use tap, insert, remove, unplug, replug, hang, resume or health"),
         ("x" * 600, "error: command longer than 512 bytes"),
     ],
 )
@@ -145,3 +148,41 @@ def test_simhub_registration_follows_start_and_stop(sim) -> None:
     reader.stop()
     with pytest.raises(LookupError):
         simhub.get("card_reader", "ctl")
+
+
+def test_hang_wedges_the_reader_thread_until_resume(sim, sock_path: Path) -> None:
+    """What the service watchdog sees: a wedged loop grows stalled_for; health cannot tell."""
+    reader, taps = sim
+    assert reader.stalled_for() == 0.0  # waiting for a card is idle, not stuck
+    assert send_command(str(sock_path), "hang") == "ok"
+    assert send_command(str(sock_path), "tap 04A1B2C3") == "ok"
+    first = _wait_until(lambda: reader.stalled_for(), lambda v: v > 0.2)
+    assert reader.stalled_for() >= first  # still stuck, and for longer
+    assert taps.all == []  # the tap waits behind the wedged step
+    assert send_command(str(sock_path), "health") == "ok: watching Simulated reader"
+    assert send_command(str(sock_path), "resume") == "ok"
+    assert taps.wait_count(1)[0].uid == "04A1B2C3"
+    _wait_until(lambda: reader.stalled_for(), lambda v: v == 0.0)
+
+
+def test_stop_releases_a_hung_reader_at_once(sock_path: Path) -> None:
+    reader = devices.open_card_reader(f"sim://?name=hung&control={sock_path}")
+    assert isinstance(reader, SimCardReader)
+    assert reader.hang() is False  # not started: nothing to wedge
+    reader.start(Taps())
+    assert reader.hang() is True
+    _wait_until(lambda: reader.stalled_for(), lambda v: v > 0.0)
+    reader.stop()  # returns because stop releases the wedge (else it would wait 5 s and warn)
+    assert reader.stalled_for() == 0.0
+    assert reader._run is None
+
+
+def _wait_until(get: Callable[[], float], ok: Callable[[float], bool],
+                timeout: float = 10.0) -> float:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = get()
+        if ok(value):
+            return value
+        assert time.monotonic() < deadline, f"condition not met in {timeout} s: last {value!r}"
+        time.sleep(0.02)

@@ -21,7 +21,7 @@ def test_upgrade_from_0006_keeps_events_and_adds_pass_counts(tmp_path: Path) -> 
             "1, 4, 'confirmed', NULL, 'L1')")
     old.close()
     store = Store.open(tmp_path)
-    assert migrate.current(store.engine) == "0008" == migrate.head()
+    assert migrate.current(store.engine) == migrate.head()
     with store.read() as tx:
         (ev,) = tx.events()
         assert (ev.uuid, ev.member_no, ev.locker, ev.pass_id, ev.visit_id) == ("e-1", "M1", "L1", None, None)

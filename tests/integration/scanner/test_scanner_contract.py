@@ -16,6 +16,7 @@ import pytest
 
 import devices
 from devices.scanner.sim import SimScanner
+from kiosk.app.watchdog import STALL_FLOOR_S
 from tests.fixtures.scanner import PtyPort, wait_until
 
 pytestmark = pytest.mark.integration
@@ -152,3 +153,26 @@ def test_unplug_then_replug_recovers(harness: Harness):
 def test_bad_callback_is_refused(harness: Harness):
     with pytest.raises(devices.DeviceConfigError, match="on_scan must be callable"):
         harness.scanner.start("not a function")  # type: ignore[arg-type]
+
+
+def test_a_callback_that_never_returns_is_a_stalled_loop(harness: Harness):
+    """What the service watchdog reads: idle reading is not a stall, a stuck on_scan is."""
+    entered, release = threading.Event(), threading.Event()
+
+    def stuck(scan: devices.Scan) -> None:
+        entered.set()
+        release.wait(30)
+
+    assert harness.scanner.stalled_for() == 0.0  # not started
+    harness.scanner.start(stuck)
+    wait_until(lambda: harness.scanner.health().is_ok)
+    assert harness.scanner.stalled_for() < STALL_FLOOR_S
+    harness.send(b"V1:HANG\r")
+    assert entered.wait(5)
+    try:
+        wait_until(lambda: harness.scanner.stalled_for() > 0.5, timeout=10)
+    finally:
+        release.set()
+    wait_until(lambda: harness.scanner.stalled_for() < 0.5, timeout=10)
+    harness.scanner.stop()
+    assert harness.scanner.stalled_for() == 0.0
