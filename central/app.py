@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from . import __version__, api, auth_routes, console
+from . import __version__, api, api_help, auth_routes, console
 from .console.render import console_zone
 from .context import Central
 from .errors import Locked, ServiceError
@@ -82,6 +82,7 @@ def create_app(central: Central, *, run_jobs: bool = True) -> FastAPI:
     )
     app.state.central = central
     app.include_router(api.router)
+    app.include_router(api_help.router)
     app.include_router(auth_routes.router)
     console.install(app)
 

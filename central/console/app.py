@@ -9,7 +9,16 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from . import render, routes_admin, routes_auth, routes_entrances, routes_overdraws, routes_visits
+from . import (
+    render,
+    routes_admin,
+    routes_auth,
+    routes_entrances,
+    routes_help,
+    routes_overdraws,
+    routes_users,
+    routes_visits,
+)
 from .access import BadCsrf, LoginNeeded, NotYourRole, login_url, viewer
 
 STATIC = Path(__file__).parent / "static"
@@ -21,6 +30,8 @@ def install(app: FastAPI) -> None:
     app.include_router(routes_admin.router)
     app.include_router(routes_overdraws.router)
     app.include_router(routes_entrances.router)
+    app.include_router(routes_help.router)
+    app.include_router(routes_users.router)
     app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")
 
     @app.exception_handler(LoginNeeded)

@@ -20,7 +20,7 @@ from lobby_core.masking import mask_name
 
 from ..context import Central
 from ..models import BlocklistEntry, Invitation, KioskUpdate, Visit, utcnow
-from . import members
+from . import help_calls, members
 
 BATCH = 1000
 log = logging.getLogger(__name__)
@@ -121,6 +121,7 @@ def run_all(central: Central, now: datetime | None = None) -> dict[str, int]:
         "kiosk_updates_deleted": purge_kiosk_updates(central, now),
         "blocklist_entries_purged": purge_removed_blocklist(central, now),
         "tombstones_purged": members.purge_tombstones(central, now),
+        "help_calls_deleted": help_calls.purge(central, now),
     }
     _truncate_wal(central)
     return result
