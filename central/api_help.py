@@ -4,7 +4,7 @@ receptionist takes it (central.services.help_calls)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from .api import _ERRORS, CentralDep, Kiosk
@@ -19,9 +19,12 @@ class HelpCallOut(BaseModel):
     taken: bool = Field(description="a receptionist has taken the call and is on the way")
 
 
-@router.post("/help-calls", response_model=HelpCallOut, status_code=201)
-def call_for_help(central: CentralDep, kiosk: Kiosk) -> HelpCallOut:
+@router.post("/help-calls", response_model=HelpCallOut, status_code=201,
+             responses={200: {"model": HelpCallOut, "description": "a repeated press"}})
+def call_for_help(central: CentralDep, kiosk: Kiosk, response: Response) -> HelpCallOut:
     """Ask reception to come to this kiosk. Takes no body (anything sent is ignored up to the
     body limit). Presses while the call is open, or within a minute of the last, are one call."""
     pressed = help_calls.press(central, kiosk.id)
+    if not pressed.created:
+        response.status_code = 200
     return HelpCallOut(call_id=pressed.call_id, created=pressed.created, taken=pressed.taken)

@@ -59,16 +59,19 @@ def pin_hashes(central: Central) -> list[tuple[str, str, str]]:
             .order_by(User.username))]
 
 
-def _keep_an_admin(s: Session, u: User, what: str) -> None:
+def _lock_admins(s: Session) -> list[int]:
+    """Lock every enabled admin's row, in id order, before the row being changed: two admins
+    disabling each other at once then take turns (FOR UPDATE on PostgreSQL; SQLite's BEGIN
+    IMMEDIATE serialises writers) instead of both passing the check, or deadlocking."""
+    return list(s.execute(
+        select(User.id).where(User.role == "admin", User.disabled.is_(False))
+        .order_by(User.id).with_for_update()
+    ).scalars())
+
+
+def _keep_an_admin(u: User, admins: list[int], what: str) -> None:
     """Refuse to take away the last enabled admin: nobody could manage users any more."""
-    if u.role != "admin" or u.disabled:
-        return
-    # Every enabled admin row is locked (FOR UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE
-    # serialises writers), so two admins disabling each other at once cannot both succeed.
-    admins = s.execute(
-        select(User.id).where(User.role == "admin", User.disabled.is_(False)).with_for_update()
-    ).scalars().all()
-    if len(admins) <= 1:
+    if u.id in admins and len(admins) <= 1:
         raise Conflict(f"cannot {what} {u.username!r}: they are the last enabled admin "
                        "(add or enable another admin first)", code="last_admin")
 
@@ -77,10 +80,11 @@ def disable(central: Central, username: str) -> bool:
     """Disable a user: they cannot log in, their sessions end, and their kiosk PIN leaves the
     PIN feed (kiosks drop it at their next sync). False if they were disabled already."""
     with central.db.writing() as s:
+        admins = _lock_admins(s)
         u = _user(s, username, lock=True)
         if u.disabled:
             return False
-        _keep_an_admin(s, u, "disable")
+        _keep_an_admin(u, admins, "disable")
         u.disabled = True
         s.execute(delete(WebSession).where(WebSession.user_id == u.id))
         return True
@@ -101,8 +105,9 @@ def remove(central: Central, username: str) -> None:
     """Delete a user for good. What they did stays on record without their account (visits
     they decided, invitations and blocklist entries they made keep a NULL author)."""
     with central.db.writing() as s:
+        admins = _lock_admins(s)
         u = _user(s, username, lock=True)
-        _keep_an_admin(s, u, "remove")
+        _keep_an_admin(u, admins, "remove")
         s.execute(delete(WebSession).where(WebSession.user_id == u.id))
         s.delete(u)
 
