@@ -54,6 +54,7 @@ def _endpoints(visit_id: int, invitation_qr: str) -> list[tuple[str, str, dict[s
         ("GET", "/api/v1/pins", None),
         ("GET", "/api/v1/hosts", None),
         ("GET", "/api/v1/blocklist", None),
+        ("POST", "/api/v1/help-calls", None),
     ]
 
 
