@@ -315,7 +315,10 @@ def _run(args: argparse.Namespace) -> int:
                 kiosks.revoke_kiosk(central, _kiosk_id(central, args.name))
                 print(f"kiosk {args.name} revoked")
             else:
-                for k in kiosks.list_kiosks(central):
+                listed = kiosks.list_kiosks(central)
+                if not listed:
+                    print("no kiosks yet; add one with: central kiosks add NAME", file=sys.stderr)
+                for k in listed:
                     seen = (
                         k.last_heartbeat_at.isoformat(timespec="seconds") if k.last_heartbeat_at else "never"
                     )

@@ -139,3 +139,12 @@ def test_users_actions_refuse_unknown_names(cli) -> None:
             code, _, err = cli("users", action, "--", name)
             assert code == 2 and "no user named" in err, (name, action, err)
     assert cli("users", "list")[1].startswith("rita\treceptionist\tenabled")
+
+
+def test_an_empty_kiosk_list_says_how_to_add_one(cli) -> None:
+    assert cli("users", "add", "ada", "--role", "admin", stdin=PW)[0] == 0
+    code, out, err = cli("kiosks", "list")
+    assert (code, out) == (0, "") and "central kiosks add NAME" in err
+    assert cli("kiosks", "add", "Lobby")[0] == 0
+    code, out, err = cli("kiosks", "list")
+    assert code == 0 and "\tLobby\t" in out and err == ""
