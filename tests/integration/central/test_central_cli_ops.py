@@ -148,3 +148,13 @@ def test_an_empty_kiosk_list_says_how_to_add_one(cli) -> None:
     assert cli("kiosks", "add", "Lobby")[0] == 0
     code, out, err = cli("kiosks", "list")
     assert code == 0 and "\tLobby\t" in out and err == ""
+
+
+def test_an_empty_postgresql_database_is_not_a_central_one(cli, pg_cluster, tmp_path: Path) -> None:
+    url = pg_cluster.new_database()
+    code, _, err = cli("visits", "list", "--database-url", url)
+    assert code == 2 and "has no central schema" in err and "central users add" in err
+    code, _, err = cli("users", "add", "ada", "--role", "admin", "--database-url", url, stdin=PW)
+    assert code == 0 and "created a new database in postgresql+psycopg://test@" in err
+    code, out, err = cli("users", "list", "--database-url", url)
+    assert code == 0 and out.startswith("ada\tadmin\tenabled") and err == ""
