@@ -37,10 +37,9 @@ def _ctx(request: Request) -> dict[str, Any]:
 
 
 @router.get("/help")
-def help_page(request: Request, v: View, done: str | None = None, by: str | None = None) -> Response:
+def help_page(request: Request, v: View, done: str | None = None) -> Response:
     taken = help_calls.recently_taken(web_auth.get_central(request))
-    return render.page(request, v, "help.html", flash=(done, None), taken=taken,
-                       taken_by=(by or "")[:64], **_ctx(request))  # fmt: skip
+    return render.page(request, v, "help.html", flash=(done, None), taken=taken, **_ctx(request))
 
 
 @router.get("/help/live")
