@@ -105,6 +105,13 @@ class CentralAPI:
     def blocklist(self) -> wire.Blocklist:
         return wire.parse(wire.Blocklist, self.http.request("GET", f"{API}/blocklist"), "blocklist")
 
+    # -- help button -------------------------------------------------------------------------
+    def call_help(self) -> wire.HelpCallAck:
+        """A visitor at this kiosk asks for help; central shows it on the console. Safe to
+        retry: presses within a minute are one call."""
+        data = self.http.request("POST", f"{API}/help-calls")
+        return wire.parse(wire.HelpCallAck, data, "help-calls")
+
     # -- keys, revocations, heartbeat ------------------------------------------------------
     def keys(self) -> wire.Keys:
         return wire.parse(wire.Keys, self.http.request("GET", f"{API}/keys"), "keys")

@@ -131,12 +131,25 @@ class Invitation(Wire):
 class PinItem(Wire):
     user: Annotated[str, Field(min_length=1, max_length=64)]
     pin_hash: Annotated[str, Field(min_length=1, max_length=255)]
+    # What the PIN opens; a central from before roles sent only receptionists' and admins'
+    # PINs for visitor approval, so a missing role is the one that opens least.
+    # A role this kiosk does not know (a newer central) is kept out by the store, not refused
+    # here: the other PINs must still arrive.
+    role: Annotated[str, Field(min_length=1, max_length=32)] = "receptionist"
 
 
 class Pins(Wire):
-    """GET /api/v1/pins: receptionists' kiosk PIN hashes (argon2)."""
+    """GET /api/v1/pins: kiosk PIN hashes (argon2) with their roles."""
 
     items: Annotated[list[PinItem], Field(max_length=1000)]
+
+
+class HelpCallAck(Wire):
+    """POST /api/v1/help-calls: the call reception sees; `created` false for a repeated press."""
+
+    call_id: Annotated[int, Field(ge=1, le=2**62)]
+    created: bool
+    taken: bool
 
 
 class KioskKeyAck(Wire):

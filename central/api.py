@@ -233,9 +233,10 @@ def kiosk_key(body: KioskKeyRequest, central: CentralDep, kiosk: Kiosk) -> Kiosk
 
 @router.get("/pins", response_model=PinsOut)
 def pins(central: CentralDep, kiosk: Kiosk) -> PinsOut:
-    """Kiosk PIN hashes (argon2) of the receptionists and admins who may approve a visitor at a
-    kiosk when central cannot be asked."""
-    return PinsOut(items=[PinItem(user=u, pin_hash=h) for u, h in users.pin_hashes(central)])
+    """Kiosk PIN hashes (argon2) of enabled users, each with its role: a receptionist's approves
+    a visitor at a kiosk when central cannot be asked, a technician's opens technician mode, an
+    admin's does both."""
+    return PinsOut(items=[PinItem(user=u, pin_hash=h, role=r) for u, h, r in users.pin_hashes(central)])
 
 
 def _read_updates(central: Central, kiosk_id: int, after: int) -> UpdatesPage:

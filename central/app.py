@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from . import __version__, api, api_remote, auth_routes, console, local_members_api
+from . import __version__, api, api_help, api_remote, auth_routes, console, local_members_api
 from .console.render import console_zone
 from .context import Central
 from .errors import Locked, ServiceError
@@ -84,6 +84,7 @@ def create_app(central: Central, *, run_jobs: bool = True) -> FastAPI:
     app.include_router(api.router)
     app.include_router(api_remote.router)
     app.include_router(local_members_api.router)
+    app.include_router(api_help.router)
     app.include_router(auth_routes.router)
     console.install(app)
 

@@ -1,5 +1,6 @@
-"""The `central` command line: serve, users add/passwd/pin, kiosks add, members import, visits
-list / approve / deny, invitations add, hosts import, keys rotate, purge.
+"""The `central` command line: serve, users add/passwd/pin/list/disable/enable/remove, kiosks
+add/reenroll/revoke/list, members import, visits list / approve / deny, invitations add, hosts
+import, keys rotate, purge, --version.
 
 Every command takes --database-url (else $CENTRAL_DATABASE_URL, else SQLite in the data
 directory), --data-dir (else $CENTRAL_DATA_DIR, else /var/lib/lobby-central) and --keys-dir
@@ -15,7 +16,7 @@ import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from . import roles
+from . import __version__, roles
 from .schemas import ROW_ID_MAX
 from .settings import DEFAULT_HOST, DEFAULT_PORT, SettingsError, resolve
 
@@ -55,6 +56,7 @@ def _common(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="central", description="Central service for lobby kiosks.")
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = _common(sub.add_parser("serve", help="run the API and console"))
@@ -70,10 +72,17 @@ def build_parser() -> argparse.ArgumentParser:
     uadd.add_argument("--role", required=True, choices=roles.ROLES)
     upw = _common(users.add_parser("passwd", help="set a user's password (read from stdin)"))
     upw.add_argument("name", metavar="NAME")
-    upin = _common(
-        users.add_parser("pin", help="set a receptionist's kiosk PIN, 4-8 digits (read from stdin)")
-    )
+    upin = _common(users.add_parser(
+        "pin", help="set a user's kiosk PIN, 4-8 digits (read from stdin): a receptionist's approves "
+        "visitors, a technician's opens technician mode, an admin's does both"))
     upin.add_argument("name", metavar="NAME")
+    _common(users.add_parser("list", help="console users, their role, state and whether they have a PIN"))
+    for action, text in (
+        ("disable", "stop a user logging in; ends their sessions; their kiosk PIN stops working"),
+        ("enable", "let a disabled user log in again"),
+        ("remove", "delete a user for good (disable keeps their name on what they decided)"),
+    ):
+        _common(users.add_parser(action, help=text)).add_argument("name", metavar="NAME")
 
     ks = sub.add_parser("kiosks", help="kiosks").add_subparsers(dest="action", required=True)
     kadd = _common(ks.add_parser("add", help="add a kiosk; prints its one-time enrollment code"))
@@ -220,15 +229,68 @@ def _kiosk_id(central: object, name: str) -> int:
     raise ValueError(f"no kiosk named {name!r}")
 
 
-def _run(args: argparse.Namespace) -> int:
+# The commands that may start a new database: setting up (serve, the first user) and adding
+# data. Every other one reads or changes what must exist already, so on a data directory or
+# database that does not exist (a typo) it stops with exit 2 instead of creating an empty one.
+CREATES = frozenset({
+    ("serve", None), ("users", "add"), ("kiosks", "add"), ("members", "import"),
+    ("hosts", "import"), ("invitations", "add"),
+})  # fmt: skip
+
+
+def _open(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from .context import Central
+    from .db import shown_url, sqlite_path
 
     settings = resolve(args.database_url, args.data_dir, args.keys_dir)
     # Before opening: opening may warn (keys still inside the data directory).
     level = args.log_level.upper() if args.command == "serve" else "WARNING"
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)  # migration narration on every start
-    central = Central.open(settings)
+    creates = (args.command, getattr(args, "action", None)) in CREATES
+    central = Central.open(settings, create=creates)
+    if central.created:
+        path = sqlite_path(settings.database_url)
+        where = f"at {path}" if path is not None else f"in {shown_url(settings.database_url)}"
+        print(f"central: created a new database {where}", file=sys.stderr)
+    return central
+
+
+def _users(central: object, args: argparse.Namespace) -> int:
+    from . import web_auth
+    from .services import users
+
+    if args.action == "pin":
+        users.set_pin(central, args.name, _read_password(f"kiosk PIN for {args.name}: "))  # type: ignore[arg-type]
+        print(f"kiosk PIN of {args.name} set; kiosks use it after their next sync")
+    elif args.action == "list":
+        for u in users.listing(central):  # type: ignore[arg-type]
+            state = "disabled" if u.disabled else "enabled"
+            pin = "pin" if u.pin_hash else "no-pin"
+            print(f"{u.username}\t{u.role}\t{state}\t{pin}\t{u.created_at.isoformat(timespec='seconds')}")
+    elif args.action == "disable":
+        done = users.disable(central, args.name)  # type: ignore[arg-type]
+        print(f"user {args.name} disabled; their sessions were ended and kiosks drop their PIN at "
+              "their next sync" if done else f"user {args.name} was disabled already")
+    elif args.action == "enable":
+        done = users.enable(central, args.name)  # type: ignore[arg-type]
+        print(f"user {args.name} enabled" if done else f"user {args.name} was enabled already")
+    elif args.action == "remove":
+        users.remove(central, args.name)  # type: ignore[arg-type]
+        print(f"user {args.name} removed")
+    else:
+        password = _read_password(f"password for {args.name}: ")
+        if args.action == "add":
+            web_auth.add_user(central, args.name, password, args.role)  # type: ignore[arg-type]
+            print(f"user {args.name} added with role {args.role}")
+        else:
+            web_auth.set_password(central, args.name, password)  # type: ignore[arg-type]
+            print(f"password of {args.name} changed; their sessions were ended")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    central = _open(args)
     try:
         if args.command == "serve":
             from .server import make_server
@@ -236,23 +298,8 @@ def _run(args: argparse.Namespace) -> int:
             server = make_server(central, args.host, args.port, log_level=args.log_level)
             server.run()
             return 0
-        if args.command == "users" and args.action == "pin":
-            from .services import users
-
-            users.set_pin(central, args.name, _read_password(f"kiosk PIN for {args.name}: "))
-            print(f"kiosk PIN of {args.name} set; kiosks use it after their next sync")
-            return 0
         if args.command == "users":
-            from . import web_auth
-
-            password = _read_password(f"password for {args.name}: ")
-            if args.action == "add":
-                web_auth.add_user(central, args.name, password, args.role)
-                print(f"user {args.name} added with role {args.role}")
-            else:
-                web_auth.set_password(central, args.name, password)
-                print(f"password of {args.name} changed; their sessions were ended")
-            return 0
+            return _users(central, args)
         if args.command == "kiosks":
             from .services import kiosks
 
@@ -268,7 +315,10 @@ def _run(args: argparse.Namespace) -> int:
                 kiosks.revoke_kiosk(central, _kiosk_id(central, args.name))
                 print(f"kiosk {args.name} revoked")
             else:
-                for k in kiosks.list_kiosks(central):
+                listed = kiosks.list_kiosks(central)
+                if not listed:
+                    print("no kiosks yet; add one with: central kiosks add NAME", file=sys.stderr)
+                for k in listed:
                     seen = (
                         k.last_heartbeat_at.isoformat(timespec="seconds") if k.last_heartbeat_at else "never"
                     )
@@ -322,12 +372,13 @@ def _run(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from .db import DatabaseError
     from .errors import ServiceError
     from .secrets_store import SecretsError
 
     try:
         return _run(args)
-    except (SettingsError, SecretsError, ServiceError, ValueError) as exc:
+    except (SettingsError, SecretsError, ServiceError, DatabaseError, ValueError) as exc:
         print(f"central: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:

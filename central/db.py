@@ -7,6 +7,7 @@ between, instead of waiting out busy_timeout. Reads stay deferred so they never 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,11 +26,55 @@ class DatabaseError(Exception):
     """The database cannot be opened or migrated."""
 
 
+class DatabaseMissing(DatabaseError):
+    """A command that only works on an existing database was pointed at none (a typo in
+    --data-dir or --database-url must not quietly start an empty one)."""
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL; None for PostgreSQL or an in-memory database."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
+
+
+def shown_url(url: str) -> str:
+    """The URL as messages may show it: never its password."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def make_private_dir(path: Path) -> None:
+    """Create `path` (and missing parents) with the last level 0700 whatever the umask; an
+    existing directory is left as its owner set it."""
+    if path.is_dir():
+        return
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(path, 0o700)  # mkdir's mode passes through the umask
+
+
+def create_sqlite_file(path: Path) -> bool:
+    """Create an empty database file 0600 before SQLite opens it: SQLite would create it with
+    the umask's mode (often 0644), and its -wal and -shm files copy the main file's mode.
+    False if it existed already."""
+    make_private_dir(path.parent)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
+    try:
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+    return True
+
+
 def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        path = sqlite_path(url)
+        if path is not None:
+            create_sqlite_file(path)
         engine = create_engine(
             url,
             hide_parameters=True,  # error texts would carry names, mobiles, card UIDs into logs

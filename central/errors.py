@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 
 class ServiceError(Exception):
     """Base class; `code` is a stable machine-readable slug, the message is for people (English).
@@ -56,6 +58,7 @@ class Locked(ServiceError):
     status = 429
     code = "locked"
 
-    def __init__(self, message: str, retry_after: int) -> None:
+    def __init__(self, message: str, retry_after: int, until: datetime | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.until = until  # when the lock lifts, for a page that says "try again at 14:32"

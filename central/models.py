@@ -327,3 +327,18 @@ class KioskLocalMember(Base):
     facilities: Mapped[str] = mapped_column(String(800))  # "gym|pool"
     valid_until: Mapped[date | None] = mapped_column(Date)
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime)
+class HelpCall(Base):
+    """Revision 0008: a visitor at a kiosk pressed "call for help" (central.services.help_calls).
+    Presses while it is open, or within a minute of the last one, are the same call; it stays
+    on the console until a receptionist takes it."""
+
+    __tablename__ = "help_calls"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kiosk_id: Mapped[int] = mapped_column(ForeignKey("kiosks.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_pressed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    presses: Mapped[int] = mapped_column(Integer, default=1)
+    taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    taken_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The receptionist's user name as it was, so the record survives their account's removal.
+    taken_by_name: Mapped[str | None] = mapped_column(String(64))

@@ -32,7 +32,8 @@ class Grant:
 # capability -> grant. Every console page appears in exactly one row.
 GRANTS: dict[str, Grant] = {
     # Visits admitted beyond a package (overdraws) are settled at the desk, with the visitors.
-    "visits": Grant(RECEPTION, ("pending", "onsite", "log", "overdraws")),
+    # Help calls from kiosks: reception goes to the visitor, like answering a pending one.
+    "visits": Grant(RECEPTION, ("pending", "help", "onsite", "log", "overdraws")),
     "invitations": Grant(RECEPTION, ("invitations",)),
     "blocklist": Grant(RECEPTION, ("blocklist",)),
     # Members and their taps at the gate: reception answers "why was I refused?".

@@ -95,10 +95,12 @@ class KioskKeyResponse(BaseModel):
 class PinItem(BaseModel):
     user: str
     pin_hash: str = Field(description="argon2 hash of the user's kiosk PIN")
+    role: Literal["receptionist", "admin", "technician"] = Field(
+        description="receptionist: approves visitors; technician: opens technician mode; admin: both")
 
 
 class PinsOut(BaseModel):
-    items: list[PinItem] = Field(description="receptionists and admins who may approve at a kiosk")
+    items: list[PinItem] = Field(description="enabled users with a kiosk PIN")
 
 
 class EnrollResponse(BaseModel):

@@ -48,7 +48,8 @@ def _inside(path: Path, directory: Path) -> bool:
     return path.resolve().is_relative_to(directory.resolve())
 
 
-def _load_or_create(env: str, path: Path, make: bytes, legacy: Path | None = None) -> bytes:
+def _load_or_create(env: str, path: Path, make: bytes, legacy: Path | None = None,
+                    create: bool = True) -> bytes:
     value = os.environ.get(env)
     if value:
         return value.strip().encode("ascii", "replace")
@@ -64,14 +65,20 @@ def _load_or_create(env: str, path: Path, make: bytes, legacy: Path | None = Non
             "move it to %s (or set $%s)", legacy, path, env,
         )
         return old
+    if not create:
+        raise SecretsError(f"{path} is missing (and ${env} is not set): the database's data cannot be "
+                           "read without it; restore it from your key backup or point --keys-dir at it")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not path.parent.is_dir():
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            os.chmod(path.parent, 0o700)  # mkdir's mode passes through the umask
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         return path.read_bytes().strip()  # another process created it first
     except OSError as exc:
         raise SecretsError(f"cannot create {path}: {exc.strerror}") from None
     with os.fdopen(fd, "wb") as fh:
+        os.fchmod(fh.fileno(), 0o600)  # whatever the umask
         fh.write(make + b"\n")
     return make
 
@@ -82,9 +89,11 @@ class Secrets:
     hash_key: bytes
 
     @classmethod
-    def load(cls, keys_dir: Path, data_dir: Path | None = None) -> Secrets:
+    def load(cls, keys_dir: Path, data_dir: Path | None = None, create: bool = True) -> Secrets:
         """The keys from the environment or `keys_dir`; `data_dir` is where older installs kept
-        them (DATA_DIR/keys), still read there with a warning."""
+        them (DATA_DIR/keys), still read there with a warning. A missing key file is created,
+        unless `create` is False (a command that only reads must not make keys that decrypt
+        nothing)."""
         legacy = data_dir / "keys" if data_dir is not None else None
         if data_dir is not None and _inside(keys_dir, data_dir):
             log.warning(
@@ -96,6 +105,7 @@ class Secrets:
             keys_dir / "data.key",
             Fernet.generate_key(),
             legacy / "data.key" if legacy else None,
+            create,
         )
         try:
             fernet = Fernet(data)
@@ -108,6 +118,7 @@ class Secrets:
             keys_dir / "id-hash.key",
             base64.urlsafe_b64encode(secrets.token_bytes(32)),
             legacy / "id-hash.key" if legacy else None,
+            create,
         )
         try:
             hash_key = base64.urlsafe_b64decode(raw_hash)

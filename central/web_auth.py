@@ -121,13 +121,42 @@ def set_password(central: Central, username: str, password: str) -> None:
 
 
 # -- throttling -----------------------------------------------------------------------------
+#
+# Guessing is bounded three ways, each counted over FAILURE_WINDOW and locked for LOCK_TIME:
+# - per (user, address), PAIR_LIMIT: one address guessing one user's password;
+# - per address, ADDRESS_LIMIT: one address trying many user names;
+# - per user, USER_LIMIT across addresses: many addresses guessing one password.
+# A locked pair or address refuses further guesses without counting them, so a flood from one
+# address adds at most PAIR_LIMIT to the user's count and never locks the user elsewhere. When
+# many addresses together reach USER_LIMIT, the user is locked only from addresses they have
+# never logged in from ("known:" rows, kept KNOWN_FOR after each success), so the owner at their
+# usual desk still gets in while an unknown address is refused.
+
+PAIR_LIMIT = MAX_FAILURES
+ADDRESS_LIMIT = 20
+USER_LIMIT = 30
+KNOWN_FOR = timedelta(days=30)
+# Throttle rows with neither a lock nor a count inside the window are deleted this long after.
+STALE_AFTER = timedelta(days=1)
 
 
-def _throttle_keys(username: str, address: str | None) -> list[str]:
-    keys = ["user:" + username.lower()[:150]]
-    if address:
-        keys.append("addr:" + address[:150])
-    return keys
+@dataclass(frozen=True)
+class _Keys:
+    pair: str
+    address: str
+    user: str
+    known: str
+
+    def counted(self) -> list[str]:
+        return sorted((self.pair, self.address, self.user))  # one lock order: no deadlocks
+
+
+def _throttle_keys(username: str, address: str | None) -> _Keys:
+    # Bounded so the key fits its column whatever a client sends (user names are <= 64 chars).
+    user = username.lower()[:64]
+    addr = (address or "?")[:64]
+    return _Keys(pair=f"pair:{user}|{addr}", address=f"addr:{addr}", user=f"user:{user}",
+                 known=f"known:{user}|{addr}")
 
 
 def _insert_throttle(s: Session):  # type: ignore[no-untyped-def]
@@ -135,58 +164,87 @@ def _insert_throttle(s: Session):  # type: ignore[no-untyped-def]
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(LoginThrottle)
 
 
-def _claim_attempt(s: Session, keys: list[str], now: datetime) -> None:
-    """Refuse if any key is locked, else count this attempt as a failure up front.
+def _limit(key: str) -> int:
+    return {"pair": PAIR_LIMIT, "addr": ADDRESS_LIMIT, "user": USER_LIMIT}[key.split(":", 1)[0]]
+
+
+def _locked(row: LoginThrottle, now: datetime) -> bool:
+    return row.locked_until is not None and row.locked_until > now
+
+
+def _claim_attempt(s: Session, keys: _Keys, now: datetime) -> None:
+    """Refuse if a lock applies to this attempt, else count it as a failure up front.
 
     Why up front: counting only after the (slow) password check let parallel guesses all pass
     the lock check before any failure was recorded. The rows are created if missing and then
     locked (FOR UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE serialises writers anyway), so
-    concurrent attempts on one key take their turns and at most MAX_FAILURES reach the check.
+    concurrent attempts on one key take their turns and at most the limit reach the check.
     """
+    counted = keys.counted()
     s.execute(
         _insert_throttle(s)
-        .values([{"key": k, "failures": 0, "window_started_at": now} for k in keys])
+        .values([{"key": k, "failures": 0, "window_started_at": now} for k in counted])
         .on_conflict_do_nothing(index_elements=["key"])
     )
-    rows = list(
-        s.execute(
+    rows = {
+        row.key: row
+        for row in s.execute(
             select(LoginThrottle)
-            .where(LoginThrottle.key.in_(keys))
-            .order_by(LoginThrottle.key)  # one lock order, so two logins cannot deadlock
+            .where(LoginThrottle.key.in_(counted))
+            .order_by(LoginThrottle.key)
             .with_for_update()
             .execution_options(populate_existing=True)
         ).scalars()
-    )
-    for row in rows:
-        if row.locked_until is not None and row.locked_until > now:
-            wait = int((row.locked_until - now).total_seconds()) + 1
-            what = "this user" if row.key.startswith("user:") else "this address"
-            raise Locked(f"too many failed logins for {what}; try again in {wait // 60 + 1} min", wait)
-    for row in rows:
+    }
+    known = s.get(LoginThrottle, keys.known)
+    is_known = known is not None and now - known.window_started_at <= KNOWN_FOR
+    blocking = [rows[keys.pair], rows[keys.address]]
+    if not is_known:
+        blocking.append(rows[keys.user])
+    waits = [row.locked_until for row in blocking if _locked(row, now)]
+    if waits:
+        until = max(w for w in waits if w is not None)
+        raise Locked(f"too many failed logins; try again after {until.isoformat(timespec='minutes')}",
+                     int((until - now).total_seconds()) + 1, until)
+    for key in counted:
+        row = rows[key]
+        if _locked(row, now):
+            continue  # the user's lock, passed by a known address: leave it as it is
         if now - row.window_started_at > FAILURE_WINDOW or row.locked_until is not None:
             row.failures, row.window_started_at, row.locked_until = 0, now, None
         row.failures += 1
-        if row.failures >= MAX_FAILURES:
+        if row.failures >= _limit(key):
             row.locked_until = now + LOCK_TIME
 
 
-def _undo_attempt(s: Session, keys: list[str]) -> None:
-    """A successful login: the user's count starts over; the address only loses this attempt's
-    count (resetting it would let one valid account wipe the count of guesses at others)."""
-    s.execute(delete(LoginThrottle).where(LoginThrottle.key == keys[0]))
-    for key in keys[1:]:
+def _undo_attempt(s: Session, keys: _Keys, now: datetime) -> None:
+    """A successful login: this user's count from this address starts over and the address is
+    remembered as theirs; the address's and the user's counts only lose this attempt (resetting
+    them would let one valid account wipe the count of guesses elsewhere)."""
+    s.execute(delete(LoginThrottle).where(LoginThrottle.key == keys.pair))
+    for key in (keys.address, keys.user):
         row = s.get(LoginThrottle, key, with_for_update=True)
-        if row is None:
-            continue
-        row.failures = max(0, row.failures - 1)
-        if row.failures < MAX_FAILURES:
-            row.locked_until = None
+        if row is not None and row.failures > 0 and not _locked(row, now):
+            row.failures -= 1
+    s.execute(
+        _insert_throttle(s)
+        .values(key=keys.known, failures=0, window_started_at=now)
+        .on_conflict_do_update(index_elements=["key"], set_={"window_started_at": now})
+    )
+    # Housekeeping rides on logins: rows with no lock and an old window count for nothing.
+    s.execute(delete(LoginThrottle).where(
+        ~LoginThrottle.key.startswith("known:"),
+        LoginThrottle.window_started_at < now - STALE_AFTER,
+        (LoginThrottle.locked_until.is_(None)) | (LoginThrottle.locked_until < now),
+    ))
+    s.execute(delete(LoginThrottle).where(LoginThrottle.key.startswith("known:"),
+                                          LoginThrottle.window_started_at < now - KNOWN_FOR))
 
 
 def authenticate(central: Central, username: str, password: str, address: str | None) -> User:
-    """The user for these credentials; Unauthorized if wrong, Locked after 5 failures in 15 min
-    for that user name or that address (until 15 min after the last). A locked login fails
-    even with the right password, so guessing cannot continue through the lock."""
+    """The user for these credentials; Unauthorized if wrong or disabled, Locked while a
+    throttle applies (see above). A locked login fails even with the right password, so
+    guessing cannot continue through the lock."""
     now = utcnow()
     keys = _throttle_keys(username, address)
     with central.db.writing() as s:
@@ -200,7 +258,7 @@ def authenticate(central: Central, username: str, password: str, address: str | 
     if not ok or user is None or user.disabled:
         raise Unauthorized("wrong user name or password", code="bad_credentials")
     with central.db.writing() as s:
-        _undo_attempt(s, keys)
+        _undo_attempt(s, keys, utcnow())
         if _hasher.check_needs_rehash(user.password_hash):
             s.execute(
                 User.__table__.update().where(User.id == user.id).values(password_hash=_hasher.hash(password))

@@ -23,8 +23,10 @@ from kiosk.app import (
     PassSettings,
     VisitorDesk,
 )
+from kiosk.app.help_call import HelpCall
 from kiosk.app.invitation import Invitations
 from kiosk.app.pin_approval import PinApproval
+from kiosk.app.technician_access import TechnicianAccess
 from kiosk.config import Config
 from kiosk.domain.model import FacilityRule, Policy
 from kiosk.entrance import LockerBank
@@ -32,7 +34,7 @@ from kiosk.store import Store, StoreError
 from kiosk.store.run_lock import RunLock
 from kiosk.store.signing_key import KioskKeyFile
 from kiosk.sync import client as sync_client
-from kiosk.sync.engine import SyncSettings, invitation_lookup
+from kiosk.sync.engine import SyncSettings, help_sender, invitation_lookup
 from kiosk.sync.worker import SyncWorker, device_health_of
 
 log = logging.getLogger(__name__)
@@ -122,6 +124,10 @@ class Kiosk:
     pass_entrance: PassEntrance
     visitor_desk: VisitorDesk
     sync: SyncWorker
+    # The touchscreen's help button and technician entry; both block (network, argon2), so a
+    # screen calls them from a worker thread.
+    help_call: HelpCall
+    technician_access: TechnicianAccess
     locker_relays: list[devices.Relay] = field(default_factory=list)  # beside the gate's board
     run_lock: RunLock | None = None
     _stopped: bool = False
@@ -257,6 +263,9 @@ def build(cfg: Config, *,
       `[visitors] approval_wait_s`, a slip seconds); sync's threads only notify the wait.
     - A sync cycle runs on the "sync-cycle" thread and central's long-poll on "sync-poll";
       both use the store, whose write lock serialises them with taps. A tap only nudges sync.
+    - The help button (Kiosk.help_call.call(), one quick request to central) and the
+      technician entry (Kiosk.technician_access.verify(), argon2) run on the thread of whoever
+      asks: a UI worker thread, never the UI thread.
     - Kiosk.tick() and Kiosk.health() run on the caller's thread (`kiosk run`'s main loop);
       health() only reads.
     - Listeners are called on the thread that produced the result (reader, scanner, ...).
@@ -330,7 +339,8 @@ def build(cfg: Config, *,
                 close()
         raise
     kiosk = Kiosk(cfg, store, reader, gate_relay, printer, scanner, id_reader, gate, member_entrance,
-                  pass_entrance, visitor_desk, sync, locker_relays, run_lock)
+                  pass_entrance, visitor_desk, sync, HelpCall(help_sender(sync.central)),
+                  TechnicianAccess(store), locker_relays, run_lock)
     sync.device_health = device_health_of(kiosk.health)  # the heartbeat reports every device
     member_entrance.subscribe(sync.on_entrance_result)  # every tap is an event worth pushing
     # A scan that recorded an event (a genuine pass) is pushed like a tap; noise is not.

@@ -20,8 +20,8 @@ from ..models import User
 PAGES: dict[str, frozenset[str]] = roles.pages()
 # Navigation order, and where a role lands after logging in.
 NAV: tuple[str, ...] = (
-    "pending", "onsite", "log", "invitations", "overdraws", "members", "entrances", "hosts", "blocklist",
-    "kiosks", "users",
+    "pending", "help", "onsite", "log", "invitations", "overdraws", "members", "entrances", "hosts",
+    "blocklist", "kiosks", "users",
 )  # fmt: skip
 
 

@@ -14,8 +14,10 @@ from . import (
     routes_admin,
     routes_auth,
     routes_entrances,
+    routes_help,
     routes_overdraws,
     routes_remote,
+    routes_users,
     routes_visits,
 )
 from .access import BadCsrf, LoginNeeded, NotYourRole, login_url, viewer
@@ -30,6 +32,8 @@ def install(app: FastAPI) -> None:
     app.include_router(routes_overdraws.router)
     app.include_router(routes_entrances.router)
     app.include_router(routes_remote.router)
+    app.include_router(routes_help.router)
+    app.include_router(routes_users.router)
     app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")
 
     @app.exception_handler(LoginNeeded)

@@ -409,6 +409,11 @@ def _users_page(request: Request, v: Viewer, status: int = 200, error: str | Non
     )  # fmt: skip
 
 
+def users_page_response(request: Request, v: Viewer, status: int, error: str) -> Response:
+    """The users page with an error (routes_users' refusals)."""
+    return _users_page(request, v, status, error)
+
+
 @router.get("/users")
 def users_page(request: Request, v: Annotated[Viewer, Depends(page("users"))]) -> Response:
     return _users_page(request, v)

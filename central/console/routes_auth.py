@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from datetime import UTC, datetime, timedelta
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -69,11 +70,17 @@ async def login_submit(request: Request) -> Response:
             web_auth.login, central, target, username, password[:256], address, _cookie_secure(request)
         )
     except Locked as exc:
-        minutes = exc.retry_after // 60 + 1
-        return _login_page(
-            request, 429, _("Too many failed logins. Try again in {minutes} minutes.", minutes=minutes),
+        # Minutes rounded up, and the clock time in the console's zone: "when", not just "later".
+        minutes = -(-exc.retry_after // 60)
+        until = exc.until or datetime.now(UTC) + timedelta(seconds=exc.retry_after)
+        at = render.local(until, "%H:%M")
+        resp = _login_page(
+            request, 429,
+            _("Too many failed logins. Try again at {time} (in {minutes} min).", time=at, minutes=minutes),
             username=username, next_path=next_path or "",
         )  # fmt: skip
+        resp.headers["Retry-After"] = str(exc.retry_after)
+        return resp
     except Unauthorized:
         return _login_page(
             request, 401, _("Wrong user name or password."), username=username, next_path=next_path or ""

@@ -20,7 +20,7 @@ from lobby_core.masking import mask_name
 
 from ..context import Central
 from ..models import BlocklistEntry, Invitation, KioskUpdate, Visit, utcnow
-from . import members, remote
+from . import help_calls, members, remote
 
 BATCH = 1000
 log = logging.getLogger(__name__)
@@ -123,6 +123,7 @@ def run_all(central: Central, now: datetime | None = None) -> dict[str, int]:
         "blocklist_entries_purged": purge_removed_blocklist(central, now),
         "tombstones_purged": members.purge_tombstones(central, now),
         "kiosk_bundles_purged": remote.purge_bundles(central, now),
+        "help_calls_deleted": help_calls.purge(central, now),
     }
     _truncate_wal(central)
     return result

@@ -30,7 +30,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from kiosk.store import Store
 from kiosk.store.kiosk_approvals import APPROVABLE
-from kiosk.store.pins import Lockout
+from kiosk.store.pins import APPROVERS, Lockout
 from kiosk.store.signing_key import KioskKeyFile
 from lobby_core import passes
 
@@ -73,7 +73,7 @@ class PinApproval:
     def receptionists(self) -> list[str]:
         """Who has a PIN on this kiosk (as of the last sync), by name."""
         with self.store.read() as tx:
-            return tx.pin_users()
+            return tx.pin_users(APPROVERS)
 
     def locked_until(self, now: datetime | None = None) -> datetime | None:
         """When PIN approval unlocks, or None if it is not locked."""
@@ -89,8 +89,9 @@ class PinApproval:
             with self.store.read() as tx:
                 lockout = tx.pin_lockout()
                 status = tx.visit_status(client_id)
-                pin_hash = tx.pin_hash(receptionist)
-                anyone = bool(pin_hash) or bool(tx.pin_users())
+                # Only a receptionist's or an admin's PIN approves (a technician's does not).
+                pin_hash = tx.pin_hash(receptionist, APPROVERS)
+                anyone = bool(pin_hash) or bool(tx.pin_users(APPROVERS))
             if lockout.locked_until is not None and now < lockout.locked_until:
                 raise PinLocked(lockout.locked_until)
             if status not in APPROVABLE:

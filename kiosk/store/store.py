@@ -262,21 +262,25 @@ class Tx:
     def purge_ended_visits(self, ended_before: datetime) -> int:
         return visitors.purge_ended(self.conn, ended_before)
 
-    # PIN approval: receptionists' PIN hashes, the lockout, visits approved here
-    def put_pin_hashes(self, items: Sequence[tuple[str, str]]) -> int:
+    # Kiosk PINs (visitor approval, technician mode), their lockouts, visits approved here
+    def put_pin_hashes(self, items: Sequence[tuple[str, str, str]]) -> int:
+        """(user, hash, role) as central sent them, replacing every PIN held."""
         return pins.put(self.conn, items)
 
-    def pin_hash(self, user: str) -> str | None:
-        return pins.pin_hash(self.conn, user)
+    def pin_hash(self, user: str, roles: frozenset[str] = pins.APPROVERS) -> str | None:
+        return pins.pin_hash(self.conn, user, roles)
 
-    def pin_users(self) -> list[str]:
-        return pins.users(self.conn)
+    def pin_users(self, roles: frozenset[str] = pins.APPROVERS) -> list[str]:
+        return pins.users(self.conn, roles)
 
-    def pin_lockout(self) -> Lockout:
-        return pins.lockout(self.conn)
+    def pin_hashes(self, roles: frozenset[str]) -> list[tuple[str, str]]:
+        return pins.hashes(self.conn, roles)
 
-    def set_pin_lockout(self, state: Lockout) -> None:
-        pins.set_lockout(self.conn, state)
+    def pin_lockout(self, use: str = pins.APPROVAL) -> Lockout:
+        return pins.lockout(self.conn, use)
+
+    def set_pin_lockout(self, state: Lockout, use: str = pins.APPROVAL) -> None:
+        pins.set_lockout(self.conn, state, use)
 
     def visit_status(self, client_id: str) -> str | None:
         return kiosk_approvals.status(self.conn, client_id)

@@ -171,11 +171,13 @@ class Host(Base):
 
 
 class ReceptionistPin(Base):
-    """Revision 0006: the argon2 hashes of receptionists' kiosk PINs, as central last sent them."""
+    """Revision 0006: the argon2 hashes of kiosk PINs, as central last sent them; revision 0009:
+    each with its role (the table kept its first name)."""
 
     __tablename__ = "receptionist_pins"
     user: Mapped[str] = mapped_column(String(64), primary_key=True)
     pin_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), server_default="receptionist")
 
 
 class PassUse(Base):

@@ -255,7 +255,7 @@ class SyncEngine:
     def pull_pins(self) -> None:
         pins = self.api.pins()
         with self.store.write() as tx:
-            tx.put_pin_hashes([(p.user, p.pin_hash) for p in pins.items])
+            tx.put_pin_hashes([(p.user, p.pin_hash, p.role) for p in pins.items])
 
     def register_key(self) -> None:
         """Make sure central publishes this kiosk's signing key (a kiosk enrolled before kiosks
@@ -445,6 +445,26 @@ class SyncEngine:
         except Exception:  # a broken check must not stop the heartbeat
             log.exception("sync: the diagnostics report failed")
             return None
+
+
+def help_sender(central: client.CentralConfig,
+                timeout_s: float = 4.0) -> Callable[[], wire.HelpCallAck]:
+    """For the help button (kiosk.app.help_call): one quick attempt, since a visitor waits for
+    the answer; NotAuthorised when this kiosk has no token."""
+    quick = replace(central, connect_timeout_s=min(central.connect_timeout_s, timeout_s),
+                    read_timeout_s=timeout_s, retries=0)
+
+    def send() -> wire.HelpCallAck:
+        token = client.load_token(central.data_dir)
+        if token is None:
+            raise errors.NotAuthorised("this kiosk is not enrolled")
+        api = client.make_api(quick, token)
+        try:
+            return api.call_help()
+        finally:
+            api.close()
+
+    return send
 
 
 def invitation_lookup(central: client.CentralConfig,

@@ -56,6 +56,7 @@ def _endpoints(visit_id: int, invitation_qr: str) -> list[tuple[str, str, dict[s
         ("GET", "/api/v1/blocklist", None),
         ("POST", "/api/v1/actions/1/result", {"ok": True, "detail": "x"}),
         ("PUT", "/api/v1/actions/1/bundle", None),
+        ("POST", "/api/v1/help-calls", None),
     ]
 
 

@@ -162,6 +162,7 @@ def test_keys_rotate_starts_signing_with_a_new_key(run_central_cli, tmp_path: Pa
     from central.services import keys
     from central.settings import resolve
 
+    assert run_central_cli("users", "add", "ada", "--role", "admin", stdin="long enough pw\n").returncode == 0
     said = []
     for _ in range(2):
         r = run_central_cli("keys", "rotate")
@@ -193,16 +194,18 @@ def test_users_pin_sets_a_receptionists_kiosk_pin_hashed(run_central_cli, tmp_pa
     assert "482916" not in ok.stdout + ok.stderr
     assert run_central_cli("users", "pin", "rita", stdin="12a4\n").returncode != 0  # not digits
     assert run_central_cli("users", "pin", "rita", stdin="123\n").returncode != 0  # too short
-    tech = run_central_cli("users", "pin", "tom", stdin="482916\n")
-    assert tech.returncode != 0 and "technician" in tech.stderr
+    tech = run_central_cli("users", "pin", "tom", stdin="731904\n")  # technicians have PINs too
+    assert tech.returncode == 0, tech.stderr
     assert run_central_cli("users", "pin", "nobody", stdin="482916\n").returncode != 0
     central = Central.open(resolve(None, tmp_path / "cli-data"))
     try:
-        hashes = dict(users.pin_hashes(central))
+        hashes = {name: (h, role) for name, h, role in users.pin_hashes(central)}
     finally:
         central.close()
-    assert list(hashes) == ["rita"]
-    assert PasswordHasher().verify(hashes["rita"], "482916")
+    assert sorted(hashes) == ["rita", "tom"]
+    assert [hashes["rita"][1], hashes["tom"][1]] == ["receptionist", "technician"]
+    assert PasswordHasher().verify(hashes["rita"][0], "482916")
+    assert PasswordHasher().verify(hashes["tom"][0], "731904")
     raw = b"".join(p.read_bytes() for p in (tmp_path / "cli-data").glob("central.db*"))
     assert b"482916" not in raw
 
@@ -213,5 +216,6 @@ def test_visits_approve_and_deny_refuse_ids_no_visit_can_have(run_central_cli) -
             r = run_central_cli(*cmd)
             assert r.returncode == 2 and "Traceback" not in r.stderr, (cmd, r.stderr)
             assert "visit id" in r.stderr or "whole number" in r.stderr
+    assert run_central_cli("users", "add", "ada", "--role", "admin", stdin="long enough pw\n").returncode == 0
     missing = run_central_cli("visits", "approve", "12")
     assert missing.returncode == 1 and "no such visit" in missing.stderr

@@ -73,7 +73,7 @@ def test_parallel_wrong_logins_get_at_most_the_limit_of_checks(
     assert counting.checks <= web_auth.MAX_FAILURES, codes
     assert codes.count(401) == counting.checks and codes.count(429) == GUESSES - counting.checks, codes
     with srv.central.db.reading() as s:
-        row = s.get(LoginThrottle, "user:rita")
+        row = s.get(LoginThrottle, "pair:rita|127.0.0.1")  # this user from this address
         assert row is not None and row.locked_until is not None and row.locked_until > utcnow()
     # The right password is refused while locked, and is not even checked.
     checks = counting.checks

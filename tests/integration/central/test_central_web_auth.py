@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import http.client
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -9,6 +11,7 @@ import requests
 from fastapi import APIRouter, Depends
 
 from central import web_auth
+from central.context import Central
 from central.errors import Locked, Unauthorized
 from central.models import LoginThrottle, User
 from tests.fixtures.central import CentralServer
@@ -78,33 +81,116 @@ def test_csrf_token_is_required_on_state_changes(srv: CentralServer, how: str) -
     assert r.status_code == (200 if how in ("header", "form") else 403), r.text
 
 
-def test_five_failures_lock_the_user_even_for_the_right_password(srv: CentralServer) -> None:
-    c = srv.central
-    for i in range(5):
-        with pytest.raises(Unauthorized):
-            web_auth.authenticate(c, "rita", "wrong password", f"10.0.0.{i}")
-    with pytest.raises(Locked) as locked:
-        web_auth.authenticate(c, "rita", "correct horse battery", "10.0.0.99")
-    assert 14 * 60 < locked.value.retry_after <= 15 * 60 + 1
-    # Other users are not affected from other addresses.
-    assert web_auth.authenticate(c, "ada", "correct horse battery", "10.0.0.50").username == "ada"
-    # After the lock time, the right password works again and clears the count.
+def _expire(c: Central, key: str) -> None:
     with c.db.writing() as s:
-        row = s.get(LoginThrottle, "user:rita")
-        assert row is not None
+        row = s.get(LoginThrottle, key)
+        assert row is not None and row.locked_until is not None
         row.locked_until = datetime.now(UTC) - timedelta(seconds=1)
-    assert web_auth.authenticate(c, "rita", "correct horse battery", "10.0.0.99").username == "rita"
 
 
-def test_five_failures_from_one_address_lock_that_address(srv: CentralServer) -> None:
-    s = requests.Session()
-    for name in ("a1", "a2", "a3", "a4", "rita"):
-        r = s.post(srv.url("/auth/login"), json={"username": name, "password": "nope nope"})
-        assert r.status_code == 401, r.text
-    r = s.post(srv.url("/auth/login"), json={"username": "ada", "password": "correct horse battery"})
-    assert r.status_code == 429 and "address" in r.json()["detail"] and int(r.headers["retry-after"]) > 800
-    # From another address ada is fine.
-    assert web_auth.authenticate(srv.central, "ada", "correct horse battery", "192.0.2.1").role == "admin"
+def test_five_failures_lock_that_user_from_that_address_even_for_the_right_password(
+    srv: CentralServer,
+) -> None:
+    c = srv.central
+    for _ in range(5):
+        with pytest.raises(Unauthorized):
+            web_auth.authenticate(c, "rita", "wrong password", "10.0.0.1")
+    with pytest.raises(Locked) as locked:
+        web_auth.authenticate(c, "rita", "correct horse battery", "10.0.0.1")
+    assert 14 * 60 < locked.value.retry_after <= 15 * 60 + 1
+    assert locked.value.until is not None
+    # The same user from another address, and another user from this one, are not locked.
+    assert web_auth.authenticate(c, "rita", "correct horse battery", "10.0.0.2").username == "rita"
+    assert web_auth.authenticate(c, "ada", "correct horse battery", "10.0.0.1").username == "ada"
+    # After the lock time, the right password works again and clears the pair's count.
+    _expire(c, "pair:rita|10.0.0.1")
+    assert web_auth.authenticate(c, "rita", "correct horse battery", "10.0.0.1").username == "rita"
+    with c.db.reading() as s:
+        assert s.get(LoginThrottle, "pair:rita|10.0.0.1") is None
+
+
+def test_four_failures_do_not_lock(srv: CentralServer) -> None:
+    for _ in range(4):
+        with pytest.raises(Unauthorized):
+            web_auth.authenticate(srv.central, "rita", "wrong password", "10.0.0.1")
+    user = web_auth.authenticate(srv.central, "rita", "correct horse battery", "10.0.0.1")
+    assert user.role == "receptionist"
+
+
+def test_a_flood_from_one_address_does_not_lock_the_owner_out_elsewhere(srv: CentralServer) -> None:
+    c = srv.central
+    refused = 0
+    for _ in range(60):
+        try:
+            web_auth.authenticate(c, "ada", "guess guess", "203.0.113.9")
+        except Locked:
+            refused += 1
+        except Unauthorized:
+            pass
+    assert refused == 55  # only five guesses reached the password check
+    with c.db.reading() as s:
+        row = s.get(LoginThrottle, "user:ada")
+        assert row is not None and row.failures == 5 and row.locked_until is None
+    assert web_auth.authenticate(c, "ada", "correct horse battery", "198.51.100.7").username == "ada"
+
+
+def test_one_address_trying_many_users_is_locked(srv: CentralServer) -> None:
+    c = srv.central
+    for i in range(web_auth.ADDRESS_LIMIT):
+        with pytest.raises(Unauthorized):
+            web_auth.authenticate(c, f"user{i}", "guess guess", "203.0.113.9")
+    with pytest.raises(Locked):
+        web_auth.authenticate(c, "rita", "correct horse battery", "203.0.113.9")
+    assert web_auth.authenticate(c, "rita", "correct horse battery", "203.0.113.10").username == "rita"
+
+
+def test_many_addresses_lock_the_user_except_where_they_logged_in_before(srv: CentralServer) -> None:
+    c = srv.central
+    # ada has logged in from her desk before.
+    assert web_auth.authenticate(c, "ada", "correct horse battery", "192.0.2.5").username == "ada"
+    limit = web_auth.USER_LIMIT
+    for i in range(limit):
+        with pytest.raises(Unauthorized):
+            web_auth.authenticate(c, "ada", "guess guess", f"10.1.{i // 4}.{i % 4}")
+    # Guessing from yet another address is refused now, even with the right password...
+    with pytest.raises(Locked):
+        web_auth.authenticate(c, "ada", "correct horse battery", "10.9.9.9")
+    # ...but ada at her desk still gets in.
+    assert web_auth.authenticate(c, "ada", "correct horse battery", "192.0.2.5").username == "ada"
+    with c.db.reading() as s:
+        row = s.get(LoginThrottle, "user:ada")
+        assert row is not None and row.locked_until is not None  # her login did not lift the lock
+
+
+def test_the_limit_counts_per_user_across_addresses(srv: CentralServer) -> None:
+    c = srv.central
+    for i in range(web_auth.USER_LIMIT - 1):
+        with pytest.raises(Unauthorized):
+            web_auth.authenticate(c, "ada", "guess guess", f"10.1.{i // 4}.{i % 4}")
+    assert web_auth.authenticate(c, "ada", "correct horse battery", "10.9.9.9").username == "ada"
+
+
+def _post_login(port: int, source: str, password: str) -> tuple[int, dict[str, str]]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10, source_address=(source, 0))
+    try:
+        body = json.dumps({"username": "ada", "password": password})
+        conn.request("POST", "/auth/login", body=body, headers={"Content-Type": "application/json"})
+        r = conn.getresponse()
+        r.read()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}
+    finally:
+        conn.close()
+
+
+def test_over_http_a_flood_from_one_address_leaves_the_owner_a_way_in(srv: CentralServer) -> None:
+    """Real uvicorn; loopback answers on all of 127/8, so each source address is a client."""
+    port = int(srv.base.rsplit(":", 1)[1])
+    statuses = [_post_login(port, "127.0.0.2", "guess guess")[0] for _ in range(40)]
+    assert statuses.count(401) == 5 and statuses.count(429) == 35
+    status, headers = _post_login(port, "127.0.0.2", "correct horse battery")
+    assert status == 429 and 800 < int(headers["retry-after"]) <= 901
+    status, headers = _post_login(port, "127.0.0.3", "correct horse battery")
+    assert status == 200 and "lobby_session=" in headers["set-cookie"]
 
 
 def test_login_refuses_malformed_bodies(srv: CentralServer) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import requests
 
-from central.models import Visit
+from central.console.render import local
+from central.models import LoginThrottle, Visit
 from tests.fixtures.central import CentralServer
 
 from .support import PASSWORD, create_visit, csrf_of, login, session_csrf
@@ -104,11 +105,15 @@ def test_five_failures_lock_the_login_with_a_message(central_sqlite_server: Cent
         r = attempt("wrong password")
         assert r.status_code == 401 and "Wrong user name or password." in r.text
     r = attempt(PASSWORD)  # locked now, even with the right password
-    assert r.status_code == 429
-    assert "Too many failed logins. Try again in 16 minutes." in r.text
+    assert r.status_code == 429 and 899 <= int(r.headers["retry-after"]) <= 901
+    with srv.central.db.reading() as db:
+        row = db.get(LoginThrottle, "pair:rita|127.0.0.1")
+        assert row is not None and row.locked_until is not None
+        at = local(row.locked_until, "%H:%M")
+    assert f"Too many failed logins. Try again at {at} (in 15 min)." in r.text
     assert "lobby_session" not in r.headers.get("set-cookie", "")
     s.headers["Accept-Language"] = "zh-CN"
-    assert "登录失败次数过多" in attempt(PASSWORD).text
+    assert f"登录失败次数过多，请于 {at}（15 分钟后）再试。" in attempt(PASSWORD).text
 
 
 def test_redirects_after_login_and_language_switch_stay_on_this_site(

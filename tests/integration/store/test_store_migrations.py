@@ -132,3 +132,28 @@ def test_unwritable_data_dir_is_a_store_error(tmp_path: Path) -> None:
     blocker.write_text("x")
     with pytest.raises(StoreError, match="cannot create the data directory"):
         Store.open(blocker / "data")
+
+
+def test_0010_gives_pins_stored_before_roles_the_receptionists(tmp_path: Path) -> None:
+    """Revision 0010: a PIN held before roles came from a central that sent only visitor
+    approvers' PINs; it approves visitors and opens no technician mode until the next sync."""
+    from kiosk.store.pins import APPROVERS, TECHNICIANS
+
+    data = tmp_path / "data"
+    old = Store.open(data, revision="0009")
+    with old.write() as tx:
+        tx.conn.exec_driver_sql("INSERT INTO receptionist_pins (user, pin_hash) VALUES ('rita', 'h1')")
+    old.close()
+    store = Store.open(data)
+    try:
+        with store.read() as tx:
+            assert tx.pin_users(APPROVERS) == ["rita"] and tx.pin_users(TECHNICIANS) == []
+        with store.write() as tx:
+            # What the next sync sends replaces it; a role this kiosk does not know is dropped.
+            assert tx.put_pin_hashes([("rita", "h2", "receptionist"), ("tom", "h3", "technician"),
+                                      ("eve", "h4", "superuser")]) == 2
+        with store.read() as tx:
+            assert tx.pin_hashes(TECHNICIANS) == [("tom", "h3")]
+            assert tx.pin_hash("rita") == "h2" and tx.pin_hash("eve", APPROVERS | TECHNICIANS) is None
+    finally:
+        store.close()
