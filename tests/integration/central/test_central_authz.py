@@ -57,6 +57,7 @@ def _endpoints(visit_id: int, invitation_qr: str) -> list[tuple[str, str, dict[s
         ("POST", "/api/v1/actions/1/result", {"ok": True, "detail": "x"}),
         ("PUT", "/api/v1/actions/1/bundle", None),
         ("POST", "/api/v1/help-calls", None),
+        ("PUT", "/api/v1/local-members", {"members": []}),
     ]
 
 

@@ -56,6 +56,7 @@ ID_ROUTES: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/console/kiosks/{kiosk_id}"): {},
     ("POST", "/console/kiosks/{kiosk_id}/actions"): {"action": "pulse"},
     ("GET", "/console/kiosks/bundles/{action_id}"): {},
+    ("POST", "/console/help/{call_id}/take"): {},
 }
 # Technicians' and admins' only: the receptionist these tests run as is refused (403) first.
 TECHNICAL_ROUTES = {
