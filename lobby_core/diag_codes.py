@@ -52,6 +52,8 @@ CODES: dict[str, tuple[str, str]] = {
                                  "check the board; is channel {channel} within its channel count?"),
     # -- printer
     "printer.not_configured": ("no printer configured; slips are shown on screen", ""),
+    "printer.port_missing": ("printer port {port} does not exist",
+                             "check the printer's cable and power; slips are shown on screen meanwhile"),
     "printer.ok": ("printer is connected and has paper", ""),
     "printer.paper_low": ("printer paper is low", "load a new roll soon"),
     "printer.paper_out": ("printer is out of paper", "load a new paper roll and close the cover"),

@@ -1,0 +1,63 @@
+"""One diagnosis: every group's checks in one Report, the same for `kiosk diag`, the
+Diagnostics screen and the heartbeat. Central's checks (network waits) run beside the rest."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import logging
+from datetime import UTC, datetime, timedelta
+
+from kiosk.config import Config
+from kiosk.store import Store, StoreError
+from kiosk.store.integrity import inspect
+from kiosk.sync import client as sync_client
+from lobby_core.diagnostics import Check, Report
+
+from .central_checks import central_checks
+from .device_checks import DeviceStates, device_checks
+from .make import FAIL, PASS, check
+from .storage_checks import StoreCounts, counts, counts_from_disk, storage_checks, sync_checks
+from .version_checks import version_checks
+
+log = logging.getLogger(__name__)
+
+
+def _central(cfg: Config) -> list[Check]:
+    try:
+        return central_checks(sync_client.CentralConfig.from_config(cfg))
+    except Exception as exc:  # a check that crashes is a bug, but diag must still report
+        log.exception("diag: central checks failed")
+        return [check("central.auth", FAIL, "central.error", reason=type(exc).__name__)]
+
+
+def diagnose(cfg: Config, *, process: Check, states: DeviceStates | None,
+             store: Store | None = None, extra: list[Check] | None = None,
+             running: bool) -> Report:
+    """`states` None: the devices could not be looked at (a running kiosk that does not
+    answer holds them). `store`: the running kiosk's open store; None reads the file."""
+    now = datetime.now(UTC)
+    pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="diag-central")
+    try:
+        central = pool.submit(_central, cfg)
+        checks: list[Check] = [process, check("config.file", PASS, "config.ok",
+                                              path=cfg.path or "(defaults)")]
+        if states is not None:
+            checks.extend(device_checks(states, now))
+        facts = inspect(cfg.data_path)
+        store_counts: StoreCounts | None
+        if store is not None and facts.ok:
+            try:
+                store_counts = counts(store)
+            except StoreError:
+                store_counts = None
+        else:
+            store_counts = counts_from_disk(cfg.data_path, facts)
+        rest = [*storage_checks(cfg.data_path, facts),
+                *sync_checks(cfg.data_path, store_counts, now,
+                             members_stale=timedelta(hours=cfg.access.stale_after_h),
+                             has_database=facts.exists),
+                *version_checks()]
+        checks.extend(central.result())
+    finally:
+        pool.shutdown(wait=False)
+    return Report(checks=[*checks, *rest, *(extra or [])], at=now, running=running)
