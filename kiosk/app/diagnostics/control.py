@@ -38,6 +38,8 @@ MAX_REQUEST = 4096
 MAX_REPLY = 64 * 2**20  # a bundle: logs are capped, so this is far above any real one
 REQUEST_TIMEOUT_S = 2.0
 MAX_CLIENTS = 4
+BUSY_DRAIN_S = 0.2  # on the accept thread: short
+MAX_DRAIN = 1 << 20
 COMMANDS = ("status", "pulse", "print", "bundle")
 
 
@@ -140,7 +142,7 @@ class ControlServer:
                 continue
             if not self._slots.acquire(blocking=False):
                 _reply(conn, _error("busy: too many diagnostics at once; try again"))
-                conn.close()
+                _finish(conn, BUSY_DRAIN_S)
                 continue
             threading.Thread(target=self._handle, args=(conn,), name="control-client",
                              daemon=True).start()
@@ -153,10 +155,12 @@ class ControlServer:
                     request = parse_request(_read_request(conn))
                 except ValueError as exc:
                     _reply(conn, _error(str(exc)))
+                    _finish(conn, REQUEST_TIMEOUT_S)
                     return
                 except OSError:
                     return  # the client went away or was too slow: nobody to answer
                 _reply(conn, self._answer(request))
+                _finish(conn, REQUEST_TIMEOUT_S)
         finally:
             self._slots.release()
 
@@ -191,6 +195,18 @@ def _read_request(conn: socket.socket) -> bytes:
 def _reply(conn: socket.socket, data: dict[str, Any]) -> None:
     with contextlib.suppress(OSError):
         conn.sendall(json.dumps(data, ensure_ascii=False).encode("utf-8") + b"\n")
+
+
+def _finish(conn: socket.socket, wait_s: float) -> None:
+    """Close only after the client's unread bytes are drained (bounded): closing with input
+    pending resets the connection, and the client would lose the reply already sent."""
+    with contextlib.suppress(OSError):
+        conn.shutdown(socket.SHUT_WR)
+        conn.settimeout(wait_s)
+        drained = 0
+        while drained <= MAX_DRAIN and (chunk := conn.recv(65536)):
+            drained += len(chunk)
+    conn.close()
 
 
 def _answers(path: Path) -> bool:
