@@ -32,13 +32,14 @@ MAX_LOG_LINE = 500
 JOURNAL_UNIT = "lobby-kiosk"
 REDACTED = "[redacted]"
 # A Chinese resident ID (18 characters, the last may be X) or an old 15-digit one; a mainland
-# mobile number; anything after "Bearer"; query parameters that name a secret.
+# mobile number; anything after "Bearer"; query parameters that name a secret; URL userinfo.
 _SCRUB = [
     re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])"),
     re.compile(r"(?<![0-9A-Za-z])\d{15}(?![0-9A-Za-z])"),
     re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)"),
     re.compile(r"(?i)(bearer\s+)\S+"),
     re.compile(r"(?i)((?:token|password|secret|pin|key)=)[^&\s]+"),
+    re.compile(r"(://)[^/@\s]+(?=@)"),  # user:password@ in a URL
 ]
 _SECRET_PARAMS = re.compile(r"(?i)(token|password|secret|pin|key)")
 
