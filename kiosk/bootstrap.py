@@ -23,13 +23,9 @@ from kiosk.app import (
     PassSettings,
     VisitorDesk,
 )
-from kiosk.app.diagnostics import (
-    ControlServer,
-    Handlers,
-    LiveDiagnostics,
-    LiveParts,
-    RemoteActions,
-)
+from kiosk.app.diagnostics.actions import RemoteActions
+from kiosk.app.diagnostics.control import ControlServer, Handlers
+from kiosk.app.diagnostics.live import LiveDiagnostics, LiveParts
 from kiosk.app.invitation import Invitations
 from kiosk.app.pin_approval import PinApproval
 from kiosk.config import Config

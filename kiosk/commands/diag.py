@@ -20,15 +20,14 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-import devices
 from kiosk import config
-from kiosk.app.diagnostics import ControlError, ask, diagnose
-from kiosk.app.diagnostics.actions import print_on, pulse_on
-from kiosk.app.diagnostics.bundle import journal_tail, make_bundle
+from kiosk.app.diagnostics.control import ControlError, ask
 from kiosk.app.diagnostics.make import FAIL, WARN, check, one_line
-from kiosk.app.diagnostics.standalone import probe_devices
 from kiosk.store.run_lock import held_elsewhere
 from lobby_core.diagnostics import Check, DiagError, Report, Status
+
+# Asking a running kiosk needs only the socket client above; the checks, the drivers and the
+# store are imported where diag does the work itself (a second or more on a small board).
 
 ASK_TIMEOUT_S = 15.0  # a diagnosis takes seconds; a test pulse waits for a pass in progress
 _MARK = {Status.PASS: "ok  ", Status.WARN: "WARN", Status.FAIL: "FAIL"}
@@ -60,6 +59,12 @@ def render(report: Report, name: str) -> str:
     return "\n".join(lines)
 
 
+def _bundle(cfg: config.Config, report: Report) -> bytes:
+    from kiosk.app.diagnostics.bundle import journal_tail, make_bundle
+
+    return make_bundle(cfg, report, journal_tail())
+
+
 def _from_kiosk(cfg: config.Config, args: argparse.Namespace) -> tuple[Report, bytes | None]:
     """Ask the running kiosk; when it does not answer, diagnose what needs no device."""
     who = requester()
@@ -71,8 +76,10 @@ def _from_kiosk(cfg: config.Config, args: argparse.Namespace) -> tuple[Report, b
         why = f"the running kiosk holds the devices but does not answer ({one_line(exc, 80)})"
         actions = [check(f"action.{a}", FAIL, f"action.{a}_failed", reason=why)
                    for a, wanted in (("pulse", args.pulse), ("print", args.print)) if wanted]
+        from kiosk.app.diagnostics.collect import diagnose
+
         report = diagnose(cfg, process=process, states=None, extra=actions, running=True)
-        return report, (make_bundle(cfg, report, journal_tail()) if args.bundle else None)
+        return report, (_bundle(cfg, report) if args.bundle else None)
     extra: list[Check] = []
     for cmd, wanted in (("pulse", args.pulse), ("print", args.print)):
         if not wanted:
@@ -94,11 +101,14 @@ def _from_kiosk(cfg: config.Config, args: argparse.Namespace) -> tuple[Report, b
                   "writing one from here", file=sys.stderr)
     report = Report(checks=[*report.checks, *extra], at=report.at, running=True)
     if args.bundle and bundle is None:
-        bundle = make_bundle(cfg, report, journal_tail())
+        bundle = _bundle(cfg, report)
     return report, bundle
 
 
 def _standalone(cfg: config.Config, args: argparse.Namespace) -> tuple[Report, bytes | None]:
+    from kiosk.app.diagnostics.collect import diagnose
+    from kiosk.app.diagnostics.standalone import probe_devices
+
     states = probe_devices(cfg)
     extra: list[Check] = []
     if args.pulse:
@@ -107,10 +117,13 @@ def _standalone(cfg: config.Config, args: argparse.Namespace) -> tuple[Report, b
         extra.append(_standalone_print(cfg))
     process = check("kiosk.process", WARN, "kiosk.not_running")
     report = diagnose(cfg, process=process, states=states, extra=extra, running=False)
-    return report, (make_bundle(cfg, report, journal_tail()) if args.bundle else None)
+    return report, (_bundle(cfg, report) if args.bundle else None)
 
 
 def _standalone_pulse(cfg: config.Config) -> Check:
+    import devices
+    from kiosk.app.diagnostics.actions import pulse_on
+
     try:
         relay = devices.open_relay(cfg.devices.relay)
     except devices.DeviceError as exc:
@@ -123,6 +136,9 @@ def _standalone_pulse(cfg: config.Config) -> Check:
 
 
 def _standalone_print(cfg: config.Config) -> Check:
+    import devices
+    from kiosk.app.diagnostics.actions import print_on
+
     if cfg.devices.printer == "none":
         return print_on(None, cfg.kiosk.name, requester())
     try:

@@ -18,8 +18,8 @@ import pytest
 from backend_client.token_store import TokenStore
 from devices import simhub
 from kiosk import config
-from kiosk.app.diagnostics import ask
 from kiosk.app.diagnostics.bundle import scrub
+from kiosk.app.diagnostics.control import ask
 from kiosk.bootstrap import build
 from kiosk.store import Store
 from lobby_core.members_csv import parse_csv
