@@ -63,7 +63,7 @@ def main() -> int:
         config = rig.config_path
         config.write_text(
             f'[kiosk]\nname = "Bench lobby"\ndata_dir = "{rig.data_dir}"\nfacility = "gym"\n'
-            f'[devices]\ncard_reader = "sim://"\nrelay = "{modbus_url(pair)}"\n'
+            f'[devices]\ncard_reader = "sim://"\nrelay = "{modbus_url(pair, timeout=1.0)}"\n'
             f'printer = "sim://?out={root / "slips"}"\n[central]\nurl = "{proxy.url}"\n')
         assert rig.kiosk_cli("sync", "--once").returncode == 0
         floor, stopped, running = [], [], []

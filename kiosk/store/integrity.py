@@ -1,4 +1,4 @@
-"""The database file's health for diagnostics: integrity check and sizes, read-only.
+"""The database file's health for diagnostics: integrity check, sizes and counts, read-only.
 
 Opened with SQLite's read-only URI and no migrations, so a diagnosis never changes or creates
 the file, and a damaged file is reported instead of stopping the caller: "file is not a
@@ -9,9 +9,15 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy import Connection, create_engine, func, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from . import events, meta
 from .database import BUSY_TIMEOUT_MS, DB_FILENAME
+from .tables import Member
 
 MAX_PROBLEMS = 3  # integrity_check stops after this many; the first says enough
 
@@ -55,3 +61,34 @@ def inspect(data_dir: Path | str) -> DatabaseFacts:
     found = [str(r[0]) for r in rows]
     problem = "" if found == ["ok"] else "; ".join(found)[:200]
     return DatabaseFacts(path, True, problem, **sizes)
+
+
+@dataclass(frozen=True)
+class StoreCounts:
+    backlog: int  # as Tx.backlog counts it: events central has not acknowledged
+    members: int
+    members_as_of: datetime | None
+
+
+def counts(conn: Connection) -> StoreCounts:
+    """The figures diagnostics shows, on any connection (the kiosk's own, or read_counts')."""
+    members = conn.execute(select(func.count()).select_from(Member)).scalar_one()
+    return StoreCounts(events.backlog(conn), int(members), meta.members_as_of(conn))
+
+
+def read_counts(data_dir: Path | str) -> StoreCounts | None:
+    """Without a running kiosk: the figures read-only, without opening the Store (which would
+    run migrations, and load the name cipher and the pinyin tables diag never needs). None
+    when the file is missing or cannot be read (its integrity check says why)."""
+    path = Path(data_dir) / DB_FILENAME
+    if not path.exists():
+        return None
+    engine = create_engine(f"sqlite+pysqlite:///{path.as_uri()}?mode=ro&uri=true",
+                           connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+    try:
+        with engine.connect() as conn:
+            return counts(conn)
+    except SQLAlchemyError:
+        return None
+    finally:
+        engine.dispose()

@@ -26,6 +26,7 @@ from lobby_core.members_csv import MemberRecord
 from . import (
     events,
     hosts,
+    integrity,
     invitation_uses,
     kiosk_approvals,
     lockers,
@@ -90,6 +91,10 @@ class Tx:
 
     def member_count(self) -> int:
         return members.count(self.conn)
+
+    def diag_counts(self) -> integrity.StoreCounts:
+        """Backlog, member count and list age for diagnostics, in this transaction."""
+        return integrity.counts(self.conn)
 
     # meta
     def members_as_of(self) -> datetime | None:

@@ -6,18 +6,22 @@ from __future__ import annotations
 import concurrent.futures
 import logging
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from kiosk.config import Config
-from kiosk.store import Store, StoreError
-from kiosk.store.integrity import inspect
+from kiosk.store.errors import StoreError
+from kiosk.store.integrity import inspect, read_counts
 from kiosk.sync import client as sync_client
 from lobby_core.diagnostics import Check, Report
 
 from .central_checks import central_checks
 from .device_checks import DeviceStates, device_checks
 from .make import FAIL, PASS, check
-from .storage_checks import StoreCounts, counts, counts_from_disk, storage_checks, sync_checks
+from .storage_checks import StoreCounts, counts, storage_checks, sync_checks
 from .version_checks import version_checks
+
+if TYPE_CHECKING:
+    from kiosk.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +55,7 @@ def diagnose(cfg: Config, *, process: Check, states: DeviceStates | None,
             except StoreError:
                 store_counts = None
         else:
-            store_counts = counts_from_disk(cfg.data_path, facts)
+            store_counts = read_counts(cfg.data_path) if facts.ok else None
         rest = [*storage_checks(cfg.data_path, facts),
                 *sync_checks(cfg.data_path, store_counts, now,
                              members_stale=timedelta(hours=cfg.access.stale_after_h),

@@ -8,11 +8,10 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import devices
 from kiosk.config import Config
-from kiosk.store import Store
 from lobby_core.diagnostics import Check, Report
 
 from ..gate import Gate
@@ -21,6 +20,9 @@ from .collect import diagnose
 from .device_checks import DeviceState, DeviceStates, RelayState
 from .make import PASS, check
 from .standalone import relay_channels
+
+if TYPE_CHECKING:
+    from kiosk.store import Store
 
 LIVE_GATE_WAIT_S = 2.0
 

@@ -4,17 +4,20 @@ last sync, the backlog, and how many members the kiosk knows and how old that li
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from backend_client import status as sync_status
-from kiosk.store import Store, StoreError
-from kiosk.store.integrity import DatabaseFacts
+from kiosk.store.integrity import DatabaseFacts, StoreCounts
 from lobby_core.diagnostics import Check
 
 from .make import FAIL, PASS, WARN, age, check, one_line
+
+if TYPE_CHECKING:
+    from kiosk.store import Store
+
+__all__ = ["StoreCounts", "counts", "storage_checks", "sync_checks"]
 
 MB = 2**20
 DISK_LOW_MB = 200
@@ -25,33 +28,10 @@ SYNC_STALE = timedelta(minutes=30)
 MEMBERS_STALE = timedelta(hours=24)
 
 
-@dataclass(frozen=True)
-class StoreCounts:
-    backlog: int
-    members: int
-    members_as_of: datetime | None
-
-
 def counts(store: Store) -> StoreCounts:
+    """The running kiosk's figures, through its open store."""
     with store.read() as tx:
-        return StoreCounts(tx.backlog(), tx.member_count(), tx.members_as_of())
-
-
-def counts_from_disk(data_dir: Path, facts: DatabaseFacts) -> StoreCounts | None:
-    """Without a running kiosk: open the store only when the file exists and is sound
-    (opening runs migrations; a damaged file is reported, not touched)."""
-    if not facts.ok:
-        return None
-    try:
-        store = Store.open(data_dir)
-    except StoreError:
-        return None
-    try:
-        return counts(store)
-    except StoreError:
-        return None
-    finally:
-        store.close()
+        return tx.diag_counts()
 
 
 def storage_checks(data_dir: Path, facts: DatabaseFacts) -> list[Check]:
