@@ -34,7 +34,7 @@ CODES: dict[str, tuple[str, str]] = {
     "card_reader.down": ("card reader is down: {reason}",
                          "replug the reader; if it stays down restart the kiosk"),
     "card_reader.last_tap": ("last card tap {at}", ""),
-    "card_reader.no_tap": ("no card tapped since the kiosk started", ""),
+    "card_reader.no_tap": ("no card tap recorded yet", ""),
     # -- relay board (turnstile, lockers)
     "relay.port_ok": ("relay port {port} is present", ""),
     "relay.port_missing": ("relay port {port} does not exist",
@@ -69,7 +69,7 @@ CODES: dict[str, tuple[str, str]] = {
     "qr_scanner.down": ("QR scanner is down: {reason}",
                         "replug the scanner; if it stays down restart the kiosk"),
     "qr_scanner.last_scan": ("last QR scan {at}", ""),
-    "qr_scanner.no_scan": ("no QR code scanned since the kiosk started", ""),
+    "qr_scanner.no_scan": ("no QR pass scan recorded yet", ""),
     # -- Chinese ID card reader
     "id_reader.not_configured": ("no ID card reader configured; visitors type their ID", ""),
     "id_reader.ok": ("ID card reader is connected", ""),

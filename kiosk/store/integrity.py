@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Connection, create_engine, func, select
@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from . import events, meta
 from .database import BUSY_TIMEOUT_MS, DB_FILENAME
-from .tables import Member
+from .tables import AccessEvent, Member
 
 MAX_PROBLEMS = 3  # integrity_check stops after this many; the first says enough
 
@@ -68,12 +68,26 @@ class StoreCounts:
     backlog: int  # as Tx.backlog counts it: events central has not acknowledged
     members: int
     members_as_of: datetime | None
+    last_tap_at: datetime | None = None  # the newest card event (a pass scan has a pass_id)
+    last_scan_at: datetime | None = None
 
 
 def counts(conn: Connection) -> StoreCounts:
     """The figures diagnostics shows, on any connection (the kiosk's own, or read_counts')."""
     members = conn.execute(select(func.count()).select_from(Member)).scalar_one()
-    return StoreCounts(events.backlog(conn), int(members), meta.members_as_of(conn))
+    at = AccessEvent.at
+    last_tap = conn.execute(select(func.max(at)).where(AccessEvent.pass_id.is_(None))).scalar()
+    last_scan = conn.execute(select(func.max(at)).where(AccessEvent.pass_id.is_not(None))).scalar()
+    return StoreCounts(events.backlog(conn), int(members), meta.members_as_of(conn),
+                       _aware(last_tap), _aware(last_scan))
+
+
+def _aware(value: datetime | str | None) -> datetime | None:
+    """max() over a UTCDateTime column comes back as SQLite's text, not through the type."""
+    if value is None:
+        return None
+    at = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 def read_counts(data_dir: Path | str) -> StoreCounts | None:

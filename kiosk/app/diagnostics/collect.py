@@ -45,8 +45,6 @@ def diagnose(cfg: Config, *, process: Check, states: DeviceStates | None,
         central = pool.submit(_central, cfg)
         checks: list[Check] = [process, check("config.file", PASS, "config.ok",
                                               path=cfg.path or "(defaults)")]
-        if states is not None:
-            checks.extend(device_checks(states, now))
         facts = inspect(cfg.data_path)
         store_counts: StoreCounts | None
         if store is not None and facts.ok:
@@ -56,6 +54,13 @@ def diagnose(cfg: Config, *, process: Check, states: DeviceStates | None,
                 store_counts = None
         else:
             store_counts = read_counts(cfg.data_path) if facts.ok else None
+        if states is not None:
+            if store_counts is not None:  # before this run, or with no kiosk running
+                states.card_reader.last_event_at = (states.card_reader.last_event_at
+                                                    or store_counts.last_tap_at)
+                states.qr_scanner.last_event_at = (states.qr_scanner.last_event_at
+                                                   or store_counts.last_scan_at)
+            checks.extend(device_checks(states, now))
         rest = [*storage_checks(cfg.data_path, facts),
                 *sync_checks(cfg.data_path, store_counts, now,
                              members_stale=timedelta(hours=cfg.access.stale_after_h),

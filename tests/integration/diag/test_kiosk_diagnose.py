@@ -180,3 +180,30 @@ def test_scrub(text: str, gone: str) -> None:
 def test_scrub_leaves_ordinary_numbers() -> None:
     line = "event 42 at 2026-12-01T07:00:00 took 1234 ms, backlog 17"
     assert scrub(line) == line
+
+
+def test_without_a_running_kiosk_the_last_tap_comes_from_the_store(tmp_path: Path) -> None:
+    from kiosk.app.diagnostics.collect import diagnose
+    from kiosk.app.diagnostics.make import WARN, check
+    from kiosk.app.diagnostics.standalone import probe_devices
+    from kiosk.store.integrity import read_counts
+
+    _seed(tmp_path)
+    cfg = _cfg(tmp_path, "kd-after")
+    assert read_counts(tmp_path / "data").last_tap_at is None  # type: ignore[union-attr]
+    kiosk = build(cfg)
+    kiosk.start()
+    try:
+        assert simhub.get("card_reader", "kd-after").tap("04A1B2C3")
+        wait_for(lambda: kiosk.diagnostics.parts.activity.last_tap, 10, "the tap")  # type: ignore[union-attr]
+    finally:
+        kiosk.stop()
+    figures = read_counts(tmp_path / "data")
+    assert figures is not None and figures.last_scan_at is None
+    assert figures.last_tap_at is not None and figures.last_tap_at.tzinfo is not None
+    assert (figures.backlog, figures.members) == (1, 1)
+    report = diagnose(cfg, process=check("kiosk.process", WARN, "kiosk.not_running"),
+                      states=probe_devices(cfg), running=False)
+    last = {c.id: c for c in report.checks}["card_reader.last_tap"]
+    assert last.code == "card_reader.last_tap"
+    assert last.params["at"].startswith(figures.last_tap_at.isoformat(timespec="seconds"))
