@@ -16,6 +16,7 @@ import contextlib
 import json
 import logging
 import os
+import pwd
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,7 +36,12 @@ _MARK = {Status.PASS: "ok  ", Status.WARN: "WARN", Status.FAIL: "FAIL"}
 
 def requester() -> str:
     """Who asked, for the kiosk's log: the login behind sudo if any."""
-    user = os.environ.get("SUDO_USER") or os.environ.get("USER") or str(os.getuid())
+    user = os.environ.get("SUDO_USER")
+    if not user:
+        try:
+            user = pwd.getpwuid(os.getuid()).pw_name
+        except KeyError:  # a uid with no passwd entry (some containers)
+            user = f"uid {os.getuid()}"
     return f"kiosk diag ({user})"
 
 
