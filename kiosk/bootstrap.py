@@ -133,11 +133,12 @@ class Kiosk:
     control: ControlServer | None = None  # `kiosk diag` asks the running kiosk here
     _stopped: bool = False
 
-    def diagnose(self) -> Report:
+    def diagnose(self, *, central: bool = True) -> Report:
         """Every check, live from the devices this kiosk holds (no port is opened); takes up
-        to a few seconds (central's checks): call it from a worker thread, never the UI's."""
+        to a few seconds (central's checks): call it from a worker thread, never the UI's.
+        `central=False` skips central's checks: the heartbeat, which has just reached it."""
         assert self.diagnostics is not None, "a Kiosk is made by build()"
-        return self.diagnostics.diagnose()
+        return self.diagnostics.diagnose(central=central)
 
     @property
     def relays(self) -> list[devices.Relay]:

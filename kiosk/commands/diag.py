@@ -61,7 +61,7 @@ def render(report: Report, name: str) -> str:
     verdict = {Status.PASS: "everything works", Status.WARN: "works, with warnings",
                Status.FAIL: "something is broken"}[report.status]
     lines.append(f"RESULT: {report.status.value.upper()} — {verdict} "
-                 f"({fails} failed, {warns} warnings)")
+                 f"({fails} failed, {warns} warning{'' if warns == 1 else 's'})")
     return "\n".join(lines)
 
 

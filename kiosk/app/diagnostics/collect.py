@@ -36,13 +36,14 @@ def _central(cfg: Config) -> list[Check]:
 
 def diagnose(cfg: Config, *, process: Check, states: DeviceStates | None,
              store: Store | None = None, extra: list[Check] | None = None,
-             running: bool) -> Report:
+             running: bool, central: bool = True) -> Report:
     """`states` None: the devices could not be looked at (a running kiosk that does not
-    answer holds them). `store`: the running kiosk's open store; None reads the file."""
+    answer holds them). `store`: the running kiosk's open store; None reads the file.
+    `central` False leaves out central's checks (a heartbeat that just reached central)."""
     now = datetime.now(UTC)
     pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="diag-central")
     try:
-        central = pool.submit(_central, cfg)
+        pending_central = pool.submit(_central, cfg) if central else None
         checks: list[Check] = [process, check("config.file", PASS, "config.ok",
                                               path=cfg.path or "(defaults)")]
         facts = inspect(cfg.data_path)
@@ -66,7 +67,8 @@ def diagnose(cfg: Config, *, process: Check, states: DeviceStates | None,
                              members_stale=timedelta(hours=cfg.access.stale_after_h),
                              has_database=facts.exists),
                 *version_checks()]
-        checks.extend(central.result())
+        if pending_central is not None:
+            checks.extend(pending_central.result())
     finally:
         pool.shutdown(wait=False)
     return Report(checks=[*checks, *rest, *(extra or [])], at=now, running=running)

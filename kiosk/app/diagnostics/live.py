@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import devices
 from kiosk.config import Config
-from lobby_core.diagnostics import Check, Report
+from lobby_core.diagnostics import Report
 
 from ..gate import Gate
 from .bundle import RecentLog, make_bundle
@@ -95,10 +95,10 @@ class LiveDiagnostics:
             id_reader=DeviceState(d.id_reader, h["id_reader"]),
             since=p.activity.since)
 
-    def diagnose(self, extra: list[Check] | None = None) -> Report:
+    def diagnose(self, *, central: bool = True) -> Report:
         process = check("kiosk.process", PASS, "kiosk.running", pid=os.getpid())
         return diagnose(self.parts.config, process=process, states=self.states(),
-                        store=self.parts.store, extra=extra, running=True)
+                        store=self.parts.store, running=True, central=central)
 
     def bundle(self) -> bytes:
         return make_bundle(self.parts.config, self.diagnose(), self.recent_log.text())

@@ -207,3 +207,13 @@ def test_without_a_running_kiosk_the_last_tap_comes_from_the_store(tmp_path: Pat
     last = {c.id: c for c in report.checks}["card_reader.last_tap"]
     assert last.code == "card_reader.last_tap"
     assert last.params["at"].startswith(figures.last_tap_at.isoformat(timespec="seconds"))
+
+
+def test_the_heartbeat_can_leave_central_out(tmp_path: Path) -> None:
+    kiosk = build(_cfg(tmp_path, "kd-hb"))
+    try:
+        with_central = {c.group for c in kiosk.diagnose().checks}
+        without = {c.group for c in kiosk.diagnose(central=False).checks}
+    finally:
+        kiosk.stop()
+    assert "central" in with_central and with_central - without == {"central"}
