@@ -21,6 +21,8 @@ CODES: dict[str, tuple[str, str]] = {
     "kiosk.unresponsive": ("kiosk is running but does not answer on its control socket",
                            "restart it: sudo systemctl restart lobby-kiosk; if that does not "
                            "help, see its log: journalctl -u lobby-kiosk"),
+    "kiosk.no_permission": ("this user may not look into the kiosk's data directory {data_dir}",
+                            "run it as root or as the kiosk's user: sudo kiosk diag"),
     "config.ok": ("config {path} is valid", ""),
     "config.invalid": ("config is not valid: {error}",
                        "fix the key named above in the config file, then run kiosk diag again"),

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from kiosk import config
-from kiosk.app.diagnostics.control import ControlError, ask
+from kiosk.app.diagnostics.control import ControlDenied, ControlError, ask
 from kiosk.app.diagnostics.make import FAIL, WARN, check, one_line
 from kiosk.store.run_lock import held_elsewhere
 from lobby_core.diagnostics import Check, DiagError, Report, Status
@@ -77,6 +77,8 @@ def _from_kiosk(cfg: config.Config, args: argparse.Namespace) -> tuple[Report, b
     try:
         reply = ask(cfg.data_path, "status", requested_by=who, timeout_s=ASK_TIMEOUT_S)
         report = Report.from_json(reply.get("report"))
+    except ControlDenied:
+        return _denied(cfg), None
     except (ControlError, DiagError) as exc:
         process = check("kiosk.process", FAIL, "kiosk.unresponsive")
         why = f"the running kiosk holds the devices but does not answer ({one_line(exc, 80)})"
@@ -158,6 +160,12 @@ def _standalone_print(cfg: config.Config) -> Check:
             printer.close()
 
 
+def _denied(cfg: config.Config) -> Report:
+    """Neither asking the kiosk nor opening its ports would work for this user: say so."""
+    return Report(checks=[check("kiosk.process", FAIL, "kiosk.no_permission",
+                                data_dir=cfg.data_path)], at=datetime.now(UTC), running=False)
+
+
 def _config_report(exc: Exception) -> Report:
     return Report(checks=[check("config.file", FAIL, "config.invalid", error=one_line(exc, 200))],
                   at=datetime.now(UTC), running=False)
@@ -187,7 +195,10 @@ def main(args: argparse.Namespace) -> int:
               else render(report, "config"))
         return report.status.exit_code
     running = held_elsewhere(cfg.data_path)
-    report, bundle = (_from_kiosk if running else _standalone)(cfg, args)
+    if running is None:
+        report, bundle = _denied(cfg), None
+    else:
+        report, bundle = (_from_kiosk if running else _standalone)(cfg, args)
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
     else:

@@ -47,6 +47,10 @@ class ControlError(Exception):
     """The running kiosk could not be asked (not listening, timed out, bad reply)."""
 
 
+class ControlDenied(ControlError):
+    """This user may not use the socket (it is the kiosk user's, mode 0600)."""
+
+
 @dataclass
 class Handlers:
     diagnose: Callable[[], Report]
@@ -239,6 +243,8 @@ def ask(data_dir: Path | str, cmd: str, *, requested_by: str = "kiosk diag",
                     raise ControlError("the kiosk's reply is too long")
     except FileNotFoundError:
         raise ControlError(f"no control socket at {path}") from None
+    except PermissionError:
+        raise ControlDenied(f"no permission to use {path}") from None
     except TimeoutError:
         raise ControlError(f"the kiosk did not answer within {timeout_s:.0f} s") from None
     except OSError as exc:

@@ -94,3 +94,32 @@ def test_text_report_has_a_sync_line_with_what_to_do(tmp_path: Path) -> None:
     i = lines.index("sync:")
     assert "not enrolled" in lines[i + 1]
     assert "kiosk enroll URL CODE" in lines[i + 2]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to run diag as another user")
+def test_a_user_who_may_not_read_the_data_dir_is_told_to_use_sudo(tmp_path: Path) -> None:
+    import shutil
+    import tempfile
+
+    data = tmp_path / "data"  # under pytest's 0700 root-owned tree
+    data.mkdir(mode=0o700)
+    (data / "kiosk.run.lock").touch(mode=0o600)
+    public = Path(tempfile.mkdtemp(prefix="diag-cfg-"))
+    try:
+        public.chmod(0o755)
+        cfg = public / "kiosk.toml"
+        cfg.write_text(f'[kiosk]\ndata_dir = "{data}"\n[devices]\n{ALL_SIM}\n', encoding="utf-8")
+        cfg.chmod(0o644)
+        repo = Path(__file__).resolve().parents[3]
+        proc = subprocess.run(
+            ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+             sys.executable, "-m", "kiosk.cli", "diag", "--json", "--config", str(cfg)],
+            capture_output=True, text=True, timeout=90, cwd=public,
+            env={**os.environ, "PYTHONPATH": str(repo), "HOME": str(public)})
+    finally:
+        shutil.rmtree(public)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    [only] = json.loads(proc.stdout)["checks"]
+    assert (only["code"], only["status"]) == ("kiosk.no_permission", "fail")
+    assert "sudo kiosk diag" in only["hint"]
+    assert proc.returncode == 2
