@@ -213,3 +213,15 @@ def test_text_output_says_what_failed_and_what_to_do(diag_rig: DiagRig) -> None:
     assert lines[-1].startswith("RESULT: FAIL")
 
 
+
+
+def test_a_token_central_refuses_is_an_auth_failure(diag_rig: DiagRig) -> None:
+    from backend_client.token_store import TokenStore
+
+    TokenStore(diag_rig.kiosk.data_dir).save("kt_not-a-token-central-knows")
+    rc, report, _ = run_diag(diag_rig.config)
+    checks = by_id(report)
+    assert checks["central.tcp"]["status"] == "pass"
+    assert (checks["central.auth"]["status"], checks["central.auth"]["code"]) == (
+        "fail", "central.auth_refused")
+    assert "central.latency" not in checks and rc == 2
