@@ -239,3 +239,16 @@ def test_a_listener_that_is_not_tls_fails_the_tls_layer(tmp_path: Path) -> None:
     assert got["central.tcp"] == ("pass", "central.tcp_ok")
     assert got["central.tls"] == ("fail", "central.tls_failed")
     assert "central.auth" not in got
+
+
+@pytest.mark.parametrize(("minutes_ago", "expected"), [
+    (29, ("pass", "sync.ok")), (31, ("warn", "sync.stale"))])
+def test_a_last_sync_older_than_the_limit_is_stale(tmp_path: Path, minutes_ago: int,
+                                                   expected: tuple[str, str]) -> None:
+    import json
+
+    TokenStore(tmp_path).save("t")
+    assert sc.SYNC_STALE == timedelta(minutes=30)
+    at = (datetime.now(UTC) - timedelta(minutes=minutes_ago)).isoformat(timespec="seconds")
+    (tmp_path / "sync-status.json").write_text(json.dumps({"state": "ok", "last_success_at": at}))
+    assert _sync(tmp_path, sc.StoreCounts(0, 1, datetime.now(UTC)))["sync.last"] == expected
