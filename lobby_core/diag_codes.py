@@ -23,6 +23,8 @@ CODES: dict[str, tuple[str, str]] = {
                            "help, see its log: journalctl -u lobby-kiosk"),
     "kiosk.no_permission": ("this user may not look into the kiosk's data directory {data_dir}",
                             "run it as root or as the kiosk's user: sudo kiosk diag"),
+    "diag.internal": ("{what} could not be checked: {error}",
+                      "a bug in diagnostics: send the vendor a bundle (kiosk diag --bundle FILE)"),
     "config.ok": ("config {path} is valid", ""),
     "config.invalid": ("config is not valid: {error}",
                        "fix the key named above in the config file, then run kiosk diag again"),

@@ -195,10 +195,16 @@ def main(args: argparse.Namespace) -> int:
               else render(report, "config"))
         return report.status.exit_code
     running = held_elsewhere(cfg.data_path)
-    if running is None:
-        report, bundle = _denied(cfg), None
-    else:
-        report, bundle = (_from_kiosk if running else _standalone)(cfg, args)
+    try:
+        if running is None:
+            report, bundle = _denied(cfg), None
+        else:
+            report, bundle = (_from_kiosk if running else _standalone)(cfg, args)
+    except Exception as exc:  # the last resort of "never a traceback"
+        logging.getLogger(__name__).debug("kiosk diag failed", exc_info=True)
+        report, bundle = Report(checks=[check("diag.internal", FAIL, "diag.internal",
+                                              what="the kiosk", error=type(exc).__name__)],
+                                at=datetime.now(UTC), running=bool(running)), None
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -26,12 +27,20 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def _central(cfg: Config) -> list[Check]:
+def guarded(what: str, run: Callable[[], list[Check]]) -> list[Check]:
+    """A group of checks that crashes is a bug; diag still reports everything else, and this
+    group as one failed check (the traceback goes to the log, not the technician's screen)."""
     try:
-        return central_checks(sync_client.CentralConfig.from_config(cfg))
-    except Exception as exc:  # a check that crashes is a bug, but diag must still report
-        log.exception("diag: central checks failed")
-        return [check("central.auth", FAIL, "central.error", reason=type(exc).__name__)]
+        return run()
+    except Exception as exc:
+        log.exception("diag: %s checks failed", what)
+        return [check(f"{what}.internal", FAIL, "diag.internal", what=what,
+                      error=type(exc).__name__)]
+
+
+def _central(cfg: Config) -> list[Check]:
+    return guarded("central",
+                   lambda: central_checks(sync_client.CentralConfig.from_config(cfg)))
 
 
 def diagnose(cfg: Config, *, process: Check, states: DeviceStates | None,
@@ -61,12 +70,13 @@ def diagnose(cfg: Config, *, process: Check, states: DeviceStates | None,
                                                     or store_counts.last_tap_at)
                 states.qr_scanner.last_event_at = (states.qr_scanner.last_event_at
                                                    or store_counts.last_scan_at)
-            checks.extend(device_checks(states, now))
-        rest = [*storage_checks(cfg.data_path, facts),
-                *sync_checks(cfg.data_path, store_counts, now,
-                             members_stale=timedelta(hours=cfg.access.stale_after_h),
-                             has_database=facts.exists),
-                *version_checks()]
+            checks.extend(guarded("devices", lambda: device_checks(states, now)))
+        rest = [*guarded("storage", lambda: storage_checks(cfg.data_path, facts)),
+                *guarded("sync", lambda: sync_checks(
+                    cfg.data_path, store_counts, now,
+                    members_stale=timedelta(hours=cfg.access.stale_after_h),
+                    has_database=facts.exists)),
+                *guarded("versions", version_checks)]
         if pending_central is not None:
             checks.extend(pending_central.result())
     finally:

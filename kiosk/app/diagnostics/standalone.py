@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
@@ -19,6 +20,7 @@ from kiosk.config import Config
 
 from .device_checks import NOT_CONFIGURED, DeviceState, DeviceStates, RelayState
 
+log = logging.getLogger(__name__)
 SETTLE_S = 3.0
 _UNSETTLED = {"not started", "starting"}
 
@@ -98,14 +100,31 @@ def _relay(url: str, channels: dict[int, str]) -> RelayState:
     return RelayState(url, health, channels, read)
 
 
+def _result(future: concurrent.futures.Future[Any], url: str) -> Any:
+    """A driver that raises something other than DeviceError has a bug; the device is then
+    down with the error's type, and the other devices are still looked at."""
+    try:
+        return future.result()
+    except Exception as exc:
+        log.exception("diag: probing %s failed", url)
+        return DeviceState(url, devices.Health.down(f"driver error ({type(exc).__name__})"))
+
+
 def probe_devices(cfg: Config) -> DeviceStates:
     d = cfg.devices
     with concurrent.futures.ThreadPoolExecutor(6, thread_name_prefix="diag-dev") as pool:
         card = pool.submit(_watch, devices.open_card_reader, d.card_reader)
-        relays = [pool.submit(_relay, url, chans) for url, chans in relay_channels(cfg)]
+        relays = [(url, chans, pool.submit(_relay, url, chans))
+                  for url, chans in relay_channels(cfg)]
         printer = pool.submit(_printer, d.printer)
         scanner = pool.submit(_watch, devices.open_scanner, d.qr_scanner)
         id_reader = pool.submit(_watch, devices.open_id_reader, d.id_reader)
-        return DeviceStates(card_reader=card.result(), relays=[r.result() for r in relays],
-                            printer=printer.result(), qr_scanner=scanner.result(),
-                            id_reader=id_reader.result())
+        relay_states = []
+        for url, chans, future in relays:
+            got = _result(future, url)
+            relay_states.append(got if isinstance(got, RelayState)
+                                else RelayState(url, got.health, chans))
+        return DeviceStates(card_reader=_result(card, d.card_reader), relays=relay_states,
+                            printer=_result(printer, d.printer),
+                            qr_scanner=_result(scanner, d.qr_scanner),
+                            id_reader=_result(id_reader, d.id_reader))

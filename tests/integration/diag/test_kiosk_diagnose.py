@@ -217,3 +217,30 @@ def test_the_heartbeat_can_leave_central_out(tmp_path: Path) -> None:
     finally:
         kiosk.stop()
     assert "central" in with_central and with_central - without == {"central"}
+
+
+def test_a_check_or_driver_that_crashes_is_one_failed_check_not_a_dead_diag(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Bugs no real part produces: a check group and a driver raising what they should not.
+    import devices as devices_pkg
+    from kiosk.app.diagnostics import collect
+    from kiosk.app.diagnostics.make import WARN, check
+    from kiosk.app.diagnostics.standalone import probe_devices
+
+    def broken() -> list:
+        raise ZeroDivisionError
+
+    def broken_printer(url: str) -> None:
+        raise RuntimeError("driver bug")
+
+    monkeypatch.setattr(collect, "version_checks", broken)
+    monkeypatch.setattr(devices_pkg, "open_printer", broken_printer)
+    cfg = _cfg(tmp_path, "kd-bug")
+    report = collect.diagnose(cfg, process=check("kiosk.process", WARN, "kiosk.not_running"),
+                              states=probe_devices(cfg), running=False)
+    checks = {c.id: c for c in report.checks}
+    assert checks["versions.internal"].code == "diag.internal"
+    assert checks["versions.internal"].params == {"what": "versions", "error": "ZeroDivisionError"}
+    assert checks["printer.status"].code == "printer.offline"
+    assert "RuntimeError" in checks["printer.status"].summary
+    assert checks["relay.board"].code == "relay.ok"  # the rest was still looked at
