@@ -109,7 +109,7 @@ def main() -> int:
     for what in ("stopped", "running"):
         cpu = statistics.median(c for w, c in CPU if w == what)
         print(f"  CPU time of diag, kiosk {'not ' if what == 'stopped' else ''}running: "
-              f"median {cpu:.2f} s (wall minus waiting: on a busy machine wall grows, this not)")
+              f"median {cpu:.2f} s (unlike wall time, this does not grow with the load of a shared machine)")
     print(f"  load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     ok = worst <= TARGET_S
     print(f"bench_diag: {'met' if ok else 'MISSED'} (worst {worst:.2f} s)")
