@@ -55,7 +55,9 @@ class DiagRig:
         self.kiosk.config_path.write_text(
             f'[kiosk]\nname = "Diag lobby"\ndata_dir = "{self.kiosk.data_dir}"\nfacility = "gym"\n'
             f'[devices]\ncard_reader = "{reader}"\n'
-            f'relay = "{modbus_url(self.pair)}"\n'
+            # 1 s, not the fixture's 0.3 s: a loaded test machine must not make a healthy
+            # board look silent
+            f'relay = "{modbus_url(self.pair, timeout=1.0)}"\n'
             f'printer = "{printer or f"sim://?name=diag&out={self.slips}"}"\n'
             f'[lockers]\nchannels = [3]\nlabels = ["A1"]\n'
             f'[central]\nurl = "{self.kiosk.proxy.url}"\nconnect_timeout_s = 2.0\n',
