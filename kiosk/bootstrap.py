@@ -23,6 +23,9 @@ from kiosk.app import (
     PassSettings,
     VisitorDesk,
 )
+from kiosk.app.diagnostics.actions import RemoteActions
+from kiosk.app.diagnostics.control import ControlServer, Handlers
+from kiosk.app.diagnostics.live import LiveDiagnostics, LiveParts
 from kiosk.app.help_call import HelpCall
 from kiosk.app.invitation import Invitations
 from kiosk.app.pin_approval import PinApproval
@@ -36,6 +39,7 @@ from kiosk.store.signing_key import KioskKeyFile
 from kiosk.sync import client as sync_client
 from kiosk.sync.engine import SyncSettings, help_sender, invitation_lookup
 from kiosk.sync.worker import SyncWorker, device_health_of
+from lobby_core.diagnostics import Report
 
 log = logging.getLogger(__name__)
 ALL_DAY = ((time(0), time(0)),)  # (t, t) is 24 hours in the domain's reading
@@ -130,7 +134,17 @@ class Kiosk:
     technician_access: TechnicianAccess
     locker_relays: list[devices.Relay] = field(default_factory=list)  # beside the gate's board
     run_lock: RunLock | None = None
+    diagnostics: LiveDiagnostics | None = None  # set by build()
+    remote_actions: RemoteActions | None = None  # live tests for diag and the console
+    control: ControlServer | None = None  # `kiosk diag` asks the running kiosk here
     _stopped: bool = False
+
+    def diagnose(self, *, central: bool = True) -> Report:
+        """Every check, live from the devices this kiosk holds (no port is opened); takes up
+        to a few seconds (central's checks): call it from a worker thread, never the UI's.
+        `central=False` skips central's checks: the heartbeat, which has just reached it."""
+        assert self.diagnostics is not None, "a Kiosk is made by build()"
+        return self.diagnostics.diagnose(central=central)
 
     @property
     def relays(self) -> list[devices.Relay]:
@@ -138,7 +152,10 @@ class Kiosk:
 
     def start(self) -> None:
         """Sync first (it only idles until enrolled), then the scanner, then the card reader:
-        once the reader watches, a card presented is a tap."""
+        once the reader watches, a card presented is a tap. The control socket comes last:
+        diag then sees the devices as they run."""
+        if self.diagnostics is not None:
+            self.diagnostics.attach_log()
         self.sync.start()
         scanner = self.scanner.device
         if scanner is not None:
@@ -157,6 +174,8 @@ class Kiosk:
                             self.id_reader.url, exc)
                 self.id_reader.problem = f"cannot start: {exc}"
         self.reader.start(self.member_entrance.handle_tap)
+        if self.control is not None:
+            self.control.start()
 
     def tick(self) -> None:
         """Periodic upkeep from the main loop (about once a second): record pulse outcomes
@@ -188,6 +207,8 @@ class Kiosk:
             return
         self._stopped = True
         self.relays_off()
+        if self.control is not None:
+            self.control.stop()
         with contextlib.suppress(devices.DeviceError):
             self.reader.stop()
         for optional in (self.scanner, self.id_reader):
@@ -206,6 +227,8 @@ class Kiosk:
         self.store.close()
         if self.run_lock is not None:
             self.run_lock.release()
+        if self.diagnostics is not None:
+            self.diagnostics.detach_log()
 
     def loops(self) -> dict[str, devices.Device]:
         """The devices whose own loops must stay alive for the kiosk to be of use, by the names
@@ -341,8 +364,32 @@ def build(cfg: Config, *,
     kiosk = Kiosk(cfg, store, reader, gate_relay, printer, scanner, id_reader, gate, member_entrance,
                   pass_entrance, visitor_desk, sync, HelpCall(help_sender(sync.central)),
                   TechnicianAccess(store), locker_relays, run_lock)
+    wire_diagnostics(kiosk)
+    # The heartbeat carries the live report (without central's own checks: the heartbeat has
+    # just reached it), and the console's live tests run through the same actions as diag's.
+    sync.diag_report = lambda: kiosk.diagnose(central=False).to_json()
+    sync.remote_actions = kiosk.remote_actions
     sync.device_health = device_health_of(kiosk.health)  # the heartbeat reports every device
     member_entrance.subscribe(sync.on_entrance_result)  # every tap is an event worth pushing
     # A scan that recorded an event (a genuine pass) is pushed like a tap; noise is not.
     pass_entrance.subscribe(lambda r: sync.nudge() if r.event_uuid else None)
     return kiosk
+
+
+def wire_diagnostics(kiosk: Kiosk) -> None:
+    """Live diagnostics, the live tests and the control socket `kiosk diag` asks."""
+    diagnostics = LiveDiagnostics(LiveParts(kiosk.config, kiosk.store, kiosk.health, kiosk.relays,
+                                            kiosk.gate, kiosk.reader))
+    activity = diagnostics.parts.activity
+    kiosk.member_entrance.subscribe(activity.tapped)
+    kiosk.pass_entrance.subscribe(activity.scanned)
+
+    def printer() -> tuple[devices.Printer | None, str]:
+        return kiosk.printer.device, kiosk.printer.problem or (
+            "no printer configured" if not kiosk.printer.configured else "")
+
+    actions = RemoteActions(kiosk.gate, printer, kiosk.config.kiosk.name, diagnostics.bundle)
+    kiosk.diagnostics, kiosk.remote_actions = diagnostics, actions
+    kiosk.control = ControlServer(kiosk.config.data_path, Handlers(
+        diagnose=diagnostics.diagnose, pulse=actions.pulse_check, print_test=actions.print_check,
+        bundle=diagnostics.bundle))

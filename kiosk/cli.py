@@ -43,7 +43,14 @@ def build_parser() -> argparse.ArgumentParser:
     imp.set_defaults(handler="members-import")
 
     diag = with_config(sub.add_parser("diag", help="device and system diagnostics"))
-    diag.add_argument("--json", action="store_true", help="machine-readable output")
+    diag.add_argument("--json", action="store_true", help="machine-readable output (stable keys)")
+    diag.add_argument("--pulse", action="store_true",
+                      help="live test: pulse the gate relay once (through the running kiosk)")
+    diag.add_argument("--print", action="store_true",
+                      help="live test: print a test slip (through the running kiosk)")
+    diag.add_argument("--bundle", metavar="FILE.tar.gz",
+                      help="also write a support bundle: this report, recent logs, the config "
+                           "without secrets; no personal data")
     diag.set_defaults(handler="diag")
 
     enroll = with_config(sub.add_parser("enroll", help="enroll with the central service"))

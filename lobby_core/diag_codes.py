@@ -21,6 +21,10 @@ CODES: dict[str, tuple[str, str]] = {
     "kiosk.unresponsive": ("kiosk is running but does not answer on its control socket",
                            "restart it: sudo systemctl restart lobby-kiosk; if that does not "
                            "help, see its log: journalctl -u lobby-kiosk"),
+    "kiosk.no_permission": ("this user may not look into the kiosk's data directory {data_dir}",
+                            "run it as root or as the kiosk's user: sudo kiosk diag"),
+    "diag.internal": ("{what} could not be checked: {error}",
+                      "a bug in diagnostics: send the vendor a bundle (kiosk diag --bundle FILE)"),
     "config.ok": ("config {path} is valid", ""),
     "config.invalid": ("config is not valid: {error}",
                        "fix the key named above in the config file, then run kiosk diag again"),
@@ -34,7 +38,7 @@ CODES: dict[str, tuple[str, str]] = {
     "card_reader.down": ("card reader is down: {reason}",
                          "replug the reader; if it stays down restart the kiosk"),
     "card_reader.last_tap": ("last card tap {at}", ""),
-    "card_reader.no_tap": ("no card tapped since the kiosk started", ""),
+    "card_reader.no_tap": ("no card tap recorded yet", ""),
     # -- relay board (turnstile, lockers)
     "relay.port_ok": ("relay port {port} is present", ""),
     "relay.port_missing": ("relay port {port} does not exist",
@@ -52,6 +56,8 @@ CODES: dict[str, tuple[str, str]] = {
                                  "check the board; is channel {channel} within its channel count?"),
     # -- printer
     "printer.not_configured": ("no printer configured; slips are shown on screen", ""),
+    "printer.port_missing": ("printer port {port} does not exist",
+                             "check the printer's cable and power; slips are shown on screen meanwhile"),
     "printer.ok": ("printer is connected and has paper", ""),
     "printer.paper_low": ("printer paper is low", "load a new roll soon"),
     "printer.paper_out": ("printer is out of paper", "load a new paper roll and close the cover"),
@@ -67,7 +73,7 @@ CODES: dict[str, tuple[str, str]] = {
     "qr_scanner.down": ("QR scanner is down: {reason}",
                         "replug the scanner; if it stays down restart the kiosk"),
     "qr_scanner.last_scan": ("last QR scan {at}", ""),
-    "qr_scanner.no_scan": ("no QR code scanned since the kiosk started", ""),
+    "qr_scanner.no_scan": ("no QR pass scan recorded yet", ""),
     # -- Chinese ID card reader
     "id_reader.not_configured": ("no ID card reader configured; visitors type their ID", ""),
     "id_reader.ok": ("ID card reader is connected", ""),

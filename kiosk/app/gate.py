@@ -147,6 +147,30 @@ class Gate:
         self._listeners.publish(through)
         return through
 
+    def test_pulse(self, requested_by: str) -> None:
+        """A pulse a technician asked for (`kiosk diag --pulse`, the console): waits for a pass
+        in progress like any pass, is logged with who asked, and is never an entry. Raises
+        the relay's DeviceError."""
+        with self._lock:
+            try:
+                self.relay.pulse(self.channel, self.pulse_ms)
+            except Exception as exc:
+                log.warning("gate: test pulse on channel %d asked by %s failed: %s",
+                            self.channel, requested_by, exc)
+                raise
+            self._health = Health.ok()
+        log.info("gate: test pulse on channel %d asked by %s", self.channel, requested_by)
+
+    def when_idle(self, fn: Callable[[], T], timeout_s: float = 2.0) -> T | None:
+        """fn() between passes (no pulse in flight: a relay read-back then means something);
+        None when a pass holds the gate longer than timeout_s."""
+        if not self._lock.acquire(timeout=timeout_s):
+            return None
+        try:
+            return fn()
+        finally:
+            self._lock.release()
+
     # -- outcomes ------------------------------------------------------------------------------
     def _failed(self, plan: T, passage: Passage, exc: Exception) -> Through[T]:
         level = logging.ERROR if isinstance(exc, DeviceError) else logging.CRITICAL

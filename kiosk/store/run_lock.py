@@ -50,3 +50,27 @@ class RunLock:
         if self._fd is not None:
             os.close(self._fd)  # closing drops the flock
             self._fd = None
+
+
+def held_elsewhere(data_dir: Path | str) -> bool | None:
+    """Whether a kiosk run holds the lock now (for `kiosk diag`: ask it, don't open its ports);
+    None when this user may not read the lock (the kiosk's own user or root may).
+
+    Takes the lock exclusively for an instant and drops it. A run starting in that instant
+    sees itself not alone, which only makes its orphan recovery more careful."""
+    path = Path(data_dir) / LOCK_FILENAME
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except PermissionError:
+        return None
+    except OSError:
+        return False  # no lock file: no run ever started here
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)  # closing drops a lock we took
+    return False

@@ -26,6 +26,7 @@ from lobby_core.members_csv import MemberRecord
 from . import (
     events,
     hosts,
+    integrity,
     invitation_uses,
     kiosk_approvals,
     local_members,
@@ -107,6 +108,10 @@ class Tx:
 
     def set_local_members_reported(self, digest: str) -> None:
         local_members.set_reported(self.conn, digest)
+
+    def diag_counts(self) -> integrity.StoreCounts:
+        """Backlog, member count and list age for diagnostics, in this transaction."""
+        return integrity.counts(self.conn)
 
     # meta
     def members_as_of(self) -> datetime | None:

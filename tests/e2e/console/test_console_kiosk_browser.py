@@ -7,11 +7,7 @@ forged request from her session is refused and switches nothing."""
 
 from __future__ import annotations
 
-import io
-import json
-import tarfile
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,52 +17,11 @@ from central.services import kiosks, remote
 from kiosk import bootstrap, config
 from kiosk.bootstrap import Kiosk
 from kiosk.sync.engine import SyncSettings
-from lobby_core.diagnostics import Check, Report, Status
 from tests.fixtures.central import wait_until
 from tests.fixtures.sync import KioskRig, make_kiosk, sync_central  # noqa: F401
 from tests.integration.console.support import PASSWORD
 
 GATE = 0
-_STATUS = {"ok": Status.PASS, "degraded": Status.WARN, "down": Status.FAIL}
-
-
-class HealthReport:
-    """A stand-in for Kiosk.diagnose (the diagnostics branch's): one check per configured device
-    from Kiosk.health(), so this test needs nothing beyond bootstrap."""
-
-    def __init__(self, kiosk: Kiosk) -> None:
-        self.kiosk = kiosk
-
-    def __call__(self) -> dict[str, Any]:
-        checks = [Check(id=f"{name}.health", group=name, status=_STATUS[h.state.value], summary=h.reason)
-                  for name, h in self.kiosk.health().items() if h.reason != "not configured"]
-        return Report(checks, datetime.now(UTC)).to_json()
-
-
-class GateActions:
-    """A stand-in for Kiosk.remote_actions: the gate pulse on the kiosk's own relay."""
-
-    def __init__(self, kiosk: Kiosk) -> None:
-        self.kiosk = kiosk
-
-    def pulse_gate(self, requested_by: str) -> str:
-        g = self.kiosk.config.gate
-        self.kiosk.gate_relay.pulse(g.relay_channel, g.pulse_ms)
-        return f"gate pulsed on channel {g.relay_channel} for {g.pulse_ms} ms"
-
-    def print_test(self, requested_by: str) -> str:
-        raise RuntimeError("no printer configured")
-
-    def bundle(self) -> bytes:
-        buf = io.BytesIO()
-        with tarfile.open(fileobj=buf, mode="w:gz") as tar:
-            data = json.dumps(HealthReport(self.kiosk)()).encode()
-            info = tarfile.TarInfo("report.json")
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-        return buf.getvalue()
-
-
 @pytest.fixture
 def running_kiosk(make_kiosk: Callable[..., KioskRig]) -> Iterator[tuple[KioskRig, Kiosk]]:  # noqa: F811
     rig = make_kiosk()
@@ -75,9 +30,6 @@ def running_kiosk(make_kiosk: Callable[..., KioskRig]) -> Iterator[tuple[KioskRi
         "devices": {"card_reader": "sim://", "relay": "sim://?name=remote-gate&channels=8"},
     })
     kiosk = bootstrap.build(cfg, sync_settings=SyncSettings(interval_s=1.0, long_poll_s=10.0))
-    # What bootstrap.build wires once the diagnostics branch lands (see the report to the lead).
-    kiosk.sync.diag_report = HealthReport(kiosk)
-    kiosk.sync.remote_actions = GateActions(kiosk)
     kiosk.start()
     try:
         yield rig, kiosk
@@ -140,7 +92,7 @@ def test_a_pulse_from_the_console_reaches_the_kiosk_and_is_audited(
 
         wait_until(answered, 15, "the kiosk's answer on the page", interval=0.3)
         row = page.locator("#audit tr[data-action=pulse]").inner_text()
-        assert "tina" in row and "远程开闸" in row and "gate pulsed on channel 0 for 400 ms" in row
+        assert "tina" in row and "远程开闸" in row and "gate relay channel 0 pulsed for 400 ms" in row
         _no_sideways_scroll(page)
         page.screenshot(path=str(tmp_path / "kiosk-phone.png"), full_page=True)
         assert (tmp_path / "kiosk-phone.png").stat().st_size > 10_000
