@@ -22,6 +22,7 @@ from kiosk.app.diagnostics.bundle import scrub
 from kiosk.app.diagnostics.control import ask
 from kiosk.bootstrap import build
 from kiosk.store import Store
+from lobby_core.diagnostics import Status
 from lobby_core.members_csv import parse_csv
 from tests.fixtures.kiosk import member_row, members_csv_bytes, wait_for
 
@@ -98,7 +99,7 @@ def test_remote_pulse_is_logged_with_who_asked_and_is_no_entry(
             events = tx.events()
     finally:
         kiosk.stop()
-    assert text == "gate relay channel 0 pulsed for 400 ms"
+    assert (text.status, text.summary) == (Status.PASS, "gate relay channel 0 pulsed for 400 ms")
     assert relay is not None
     assert events == []
     assert "asked by console: tech-anna" in caplog.text
@@ -107,7 +108,8 @@ def test_remote_pulse_is_logged_with_who_asked_and_is_no_entry(
 def test_print_test_through_remote_actions(tmp_path: Path) -> None:
     kiosk = build(_cfg(tmp_path, "kd-print"))
     try:
-        assert kiosk.remote_actions.print_test("tech") == "test slip printed"  # type: ignore[union-attr]
+        printed = kiosk.remote_actions.print_test("tech")  # type: ignore[union-attr]
+        assert (printed.status, printed.summary) == (Status.PASS, "test slip printed")
     finally:
         kiosk.stop()
     [text] = [p.read_text() for p in (tmp_path / "slips").glob("*.txt")]
@@ -120,7 +122,7 @@ def test_print_test_without_a_printer_says_so(tmp_path: Path) -> None:
         text = kiosk.remote_actions.print_test("tech")  # type: ignore[union-attr]
     finally:
         kiosk.stop()
-    assert text == "test slip failed: no printer configured"
+    assert (text.status, text.summary) == (Status.FAIL, "test slip failed: no printer configured")
 
 
 def test_control_socket_lives_with_the_kiosk(tmp_path: Path) -> None:
