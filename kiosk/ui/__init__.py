@@ -1,0 +1,1 @@
+"""The Kivy touchscreen: screens (thin .py + .kv), presenters (plain Python), widgets."""

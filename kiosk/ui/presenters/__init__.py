@@ -1,0 +1,1 @@
+"""Presenters: the screens' view-models in plain Python (no Kivy), unit-tested on their own."""
