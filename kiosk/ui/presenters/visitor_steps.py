@@ -196,6 +196,12 @@ class VisitorSteps:
         self.mobile = mobile[:MOBILE_MAX]
         self._clear_error()
 
+    def choose_host(self, index: int) -> None:
+        """The visitor tapped the `index`th match."""
+        if 0 <= index < len(self.hosts.matches):
+            self.hosts.choose(self.hosts.matches[index])
+            self._clear_error()
+
     def set_purpose(self, key: str) -> None:
         if key not in PURPOSES:
             raise ValueError(f"unknown purpose {key!r}")
