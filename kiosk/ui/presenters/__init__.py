@@ -1,1 +1,1 @@
-"""Presenters: the screens' view-models in plain Python (no Kivy), unit-tested on their own."""
+"""View-models in plain Python: what each screen shows and does, tested without Kivy."""
