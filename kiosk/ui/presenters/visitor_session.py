@@ -14,11 +14,11 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Final
 
-from devices import IdCard
 from kiosk.app.visitor_form import FormError
 
 from .background import Background
 from .invitation import InvitationCheckIn
+from .visitor_ports import IdCardLike
 from .visitor_steps import VisitorSteps
 from .visitor_visit import Desk, Phase, VisitorVisit
 
@@ -81,7 +81,7 @@ class VisitorSession:
         self.steps.invite(qr_text, host)
         self.navigate(STEPS)
 
-    def card_read(self, card: IdCard) -> None:
+    def card_read(self, card: IdCardLike) -> None:
         """From the desk's listener, on the UI thread."""
         where = self.current()
         if where not in CARD_SCREENS:

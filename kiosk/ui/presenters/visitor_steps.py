@@ -21,15 +21,14 @@ from collections.abc import Callable
 from enum import StrEnum
 from typing import Final
 
-from devices import IdCard
 from kiosk.app import visitor_form as vf
 from kiosk.app.visitor_desk import VisitorForm
-from kiosk.store import HostEntry
 from lobby_core import id_documents as ids
 from lobby_core.masking import mask_id_number, mask_name
 from lobby_core.text import TextError, clean_text
 
 from .texts import INVITED_PURPOSE, PURPOSES, Text, field_error
+from .visitor_ports import HostLike, IdCardLike
 
 MIN_QUERY: Final = 2  # the desk never searches shorter text: no browsing the directory
 MAX_MATCHES: Final = 10
@@ -63,8 +62,8 @@ class HostSearch:
 
     def __init__(self) -> None:
         self.query = ""
-        self.matches: list[HostEntry] = []
-        self.chosen: HostEntry | None = None
+        self.matches: list[HostLike] = []
+        self.chosen: HostLike | None = None
 
     def type(self, query: str) -> bool:
         """The visitor typed; True when the desk should be asked for this query."""
@@ -72,7 +71,7 @@ class HostSearch:
         self.matches = []
         return len(query.strip()) >= MIN_QUERY
 
-    def answer(self, query: str, matches: list[HostEntry]) -> bool:
+    def answer(self, query: str, matches: list[HostLike]) -> bool:
         """The desk's matches for `query`; False (and ignored) when the query moved on."""
         if query != self.query or len(query.strip()) < MIN_QUERY:
             return False
@@ -83,7 +82,7 @@ class HostSearch:
     def too_short(self) -> bool:
         return len(self.query.strip()) < MIN_QUERY
 
-    def choose(self, entry: HostEntry) -> None:
+    def choose(self, entry: HostLike) -> None:
         if entry not in self.matches:
             raise ValueError("only a listed match can be chosen")
         self.chosen = entry
@@ -117,7 +116,7 @@ class VisitorSteps:
         self.purpose_other = ""
         self.party_size = 1
         self.consent = False
-        self.card: IdCard | None = None
+        self.card: IdCardLike | None = None
         self.error: Text | None = None
         self.error_field: str | None = None
         self.invitation = None
@@ -226,7 +225,7 @@ class VisitorSteps:
         self.consent = agreed
         self._clear_error()
 
-    def fill_from_card(self, card: IdCard) -> bool:
+    def fill_from_card(self, card: IdCardLike) -> bool:
         """A card was read: take its type, number and name and show the ID step to confirm.
         False (nothing changes) for a card type the form does not know."""
         id_type = vf.CARD_TYPES.get(card.id_type)

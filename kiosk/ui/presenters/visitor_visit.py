@@ -19,17 +19,16 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Final, Protocol
 
-from devices import Slip
 from kiosk.app import visitor_desk as vd
 from kiosk.app.errors import PinLocked, PinUnavailable, PinWrong, ServiceUnavailable
 from kiosk.app.invitation import InvitationCheck
 from kiosk.app.visitor_desk import VisitorForm, VisitorResult, VisitorTicket
 from kiosk.app.visitor_form import FormError
 from kiosk.domain import messages
-from kiosk.store import HostEntry
 
 from .background import Background
 from .texts import N_, Text, domain_text, text
+from .visitor_ports import HostLike, SlipLike
 
 log = logging.getLogger(__name__)
 PIN_MAX: Final = 12
@@ -44,7 +43,7 @@ class Desk(Protocol):
     def await_approval(self, ticket: VisitorTicket, timeout_s: float | None = None) -> VisitorResult: ...
     def approve_with_pin(self, ticket: VisitorTicket, receptionist: str, pin: str) -> VisitorResult: ...
     def print_slip(self, ticket: VisitorTicket) -> VisitorResult: ...
-    def search_hosts(self, text: str) -> list[HostEntry]: ...
+    def search_hosts(self, text: str) -> list[HostLike]: ...
     def check_invitation(self, qr_text: str) -> InvitationCheck: ...
 
 
@@ -113,7 +112,7 @@ class VisitorVisit:
         self.ticket: VisitorTicket | None = None
         self.form_error: FormError | None = None
         self.message: Text | None = None
-        self.slip: Slip | None = None
+        self.slip: SlipLike | None = None
         self.printed = False
         self.waiting_since: float | None = None
         self.pin_can_help = False
