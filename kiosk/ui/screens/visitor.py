@@ -56,6 +56,14 @@ class VisitorStepsScreen(VisitorScreen):
     notice = StringProperty("")
 
     # -- drawing ---------------------------------------------------------------------------
+    def on_step(self, _inst: Any, step: str) -> None:
+        panels = self.ids.get("panels")
+        if panels is not None:
+            panels.current = step
+
+    def on_kv_post(self, _base: Any) -> None:
+        self.ids.panels.current = self.step
+
     def refresh(self) -> None:
         if self.shell is None:
             return
