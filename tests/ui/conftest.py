@@ -124,6 +124,8 @@ class Ui:
         """A finger down on the widget's centre, held `hold_s` (frames keep running), then up."""
         from kivy.tests.common import UnitTestTouch
 
+        for _ in range(2):  # a screen just made current lays itself out in its first frames
+            self.frame()
         x, y = widget.to_window(*widget.center)
         touch = UnitTestTouch(x, y)
         touch.touch_down()
