@@ -1,0 +1,1 @@
+"""The kiosk touchscreen (Kivy): screens, widgets, keyboards."""
