@@ -17,6 +17,7 @@ from lobby_core import id_documents as ids
 
 DIGITS: Final = frozenset(string.digits)
 LETTERS: Final = frozenset(string.ascii_uppercase)
+KEYS: Final = DIGITS | LETTERS | {"+"}
 MOBILE_MAINLAND: Final = 11
 MOBILE_INTERNATIONAL: Final = 16  # "+" and E.164's 15 digits
 
@@ -42,7 +43,7 @@ class KeypadModel:
 
     def press(self, key: str) -> bool:
         """One key; False when it cannot come next (wrong place, full)."""
-        if not isinstance(key, str) or len(key) != 1 or not key.isascii():
+        if not isinstance(key, str) or len(key) != 1 or not key.isascii() or key.upper() not in KEYS:
             raise ValueError("a key press is one of 0-9, A-Z or +")
         key = key.upper()
         if len(self.text) >= self.max_length or not self.rule(self.text, key):
