@@ -46,10 +46,10 @@ class PinyinError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Table:
-    """Syllable -> [(character, score)], best first; `prefixes` maps every prefix of a
-    syllable to the syllables it begins."""
+    """Syllable -> (its characters best first, their scores); `prefixes` maps every prefix
+    of a syllable to the syllables it begins."""
 
-    entries: dict[str, tuple[tuple[str, int], ...]]
+    entries: dict[str, tuple[str, list[int]]]
     prefixes: dict[str, tuple[str, ...]]
 
 
@@ -70,7 +70,11 @@ class Page:
 
 def parse_table(text: str) -> Table:
     raw = json.loads(text)
-    entries = {syl: tuple((c, int(s)) for c, s in items) for syl, items in raw["syllables"].items()}
+    entries: dict[str, tuple[str, list[int]]] = {}
+    for syl, (chars, scores) in raw["syllables"].items():
+        if len(chars) != len(scores):
+            raise ValueError(f"pinyin table: {syl} has {len(chars)} characters, {len(scores)} scores")
+        entries[syl] = (chars, scores)
     prefixes: dict[str, list[str]] = {}
     for syl in sorted(entries):
         for end in range(1, len(syl) + 1):
@@ -82,6 +86,14 @@ def parse_table(text: str) -> Table:
 def table() -> Table:
     """The shipped table, parsed once per process (call early to keep the first key press fast)."""
     return parse_table(resources.files(__package__).joinpath(TABLE_FILE).read_text(encoding="utf-8"))
+
+
+def preload() -> None:
+    """Parse the table and rank the candidates of every first letter and of zh, ch, sh (the
+    largest merges), so no key press pays for them; call once at start-up, off the touch path."""
+    t = table()
+    for head in sorted({syl[0] for syl in t.entries} | {"zh", "ch", "sh"}):
+        _ranked(head)
 
 
 def normalise(letters: str) -> str:
@@ -132,20 +144,23 @@ def _readable_start(t: Table, rest: str) -> bool:
 
 def candidates(letters: str) -> list[str]:
     """Characters for the first syllable typed (see `split`), best first; [] when none."""
-    t = table()
     head, _rest = split(letters)
-    if not head:
-        return []
+    return list(_ranked(head)) if head else []
+
+
+@cache
+def _ranked(head: str) -> tuple[str, ...]:
+    # Cached per head: there are a few hundred syllables and prefixes, and a single letter
+    # merges thousands of entries, too slow to redo on every key press on a Pi.
+    t = table()
     exact = _canonical(head)
-    ranked: dict[str, tuple[int, int]] = {}
-    for syl in {*t.prefixes.get(head, ()), *([exact] if exact in t.entries else [])}:
-        is_exact = syl == exact
-        for char, score in t.entries[syl]:
-            group = 0 if score >= TOP_SURNAME_SCORE else (1 if is_exact else 2)
-            key = (group, -score)
-            if char not in ranked or key < ranked[char]:
-                ranked[char] = key
-    return sorted(ranked, key=lambda c: (ranked[c], c))
+    syllables = {*t.prefixes.get(head, ()), *([exact] if exact in t.entries else [])}
+    keyed = sorted(
+        (0 if score >= TOP_SURNAME_SCORE else 1 if syl == exact else 2, -score, char)
+        for syl in syllables for char, score in zip(*t.entries[syl], strict=True)
+    )
+    # A character read on two of the syllables keeps its better place.
+    return tuple(dict.fromkeys(char for _group, _score, char in keyed))
 
 
 def page(items: list[str] | tuple[str, ...], index: int, size: int = PAGE_SIZE) -> Page:

@@ -119,8 +119,12 @@ def build() -> dict[str, list[tuple[str, int]]]:
 
 def render(data: dict[str, list[tuple[str, int]]]) -> str:
     """The JSON text, one syllable a line so a regenerated file diffs readably."""
-    lines = [f"{json.dumps(syl)}: {json.dumps([[c, s] for c, s in items], ensure_ascii=False)}"
-             for syl, items in data.items()]
+    # Characters as one string and scores as one list: far fewer JSON values to parse on a Pi
+    # than a pair per character.
+    lines = []
+    for syl, items in data.items():
+        entry = ["".join(c for c, _ in items), [s for _, s in items]]
+        lines.append(f"{json.dumps(syl)}: {json.dumps(entry, ensure_ascii=False)}")
     return '{"syllables": {\n' + ",\n".join(lines) + "\n}}\n"
 
 
