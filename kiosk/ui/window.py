@@ -1,0 +1,49 @@
+"""Kivy's process-wide settings, applied before Kivy is imported: where it keeps its files,
+no argument parsing, Python logging left alone, and the window from `[ui]`.
+
+On a desktop or under Xvfb SDL2 opens an X11 window; on a Raspberry Pi with no X server the
+same wheel's SDL2 draws through KMS/DRM (see the README's Touchscreen section).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+# The touchscreen's own input: mtdev devices found by probing sysfs (Raspberry Pi and USB
+# panels); under X11 the mouse/touch come from SDL2 as well.
+MTDEV_INPUT = "probesysfs,provider=mtdev"
+
+
+def prepare_environment(kivy_home: Path) -> None:
+    """Must run before the first `import kivy` anywhere in the process."""
+    kivy_home.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("KIVY_HOME", str(kivy_home))
+    os.environ.setdefault("KIVY_NO_ARGS", "1")  # `kiosk run` parses its own arguments
+    os.environ.setdefault("KIVY_NO_FILELOG", "1")  # the kiosk logs to the journal, not ~/.kivy
+    os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
+    os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")  # keep our logging configuration
+
+
+def parse_size(size: str) -> tuple[int, int]:
+    w, _, h = size.lower().partition("x")
+    return int(w), int(h)
+
+
+def configure(ui: Any, *, touch_devices: bool = True) -> None:
+    """Window settings from a `[ui]` section; before kivy.core.window is imported."""
+    from kivy.config import Config
+
+    width, height = parse_size(ui.size)
+    Config.set("graphics", "fullscreen", "auto" if ui.fullscreen else "0")
+    Config.set("graphics", "width", str(width))
+    Config.set("graphics", "height", str(height))
+    Config.set("graphics", "rotation", str(ui.rotation))
+    Config.set("graphics", "resizable", "0" if ui.fullscreen else "1")
+    Config.set("kivy", "exit_on_escape", "0")  # a keyboard left on a kiosk must not close it
+    Config.set("input", "mouse", "mouse,disable_multitouch")
+    if ui.fullscreen:
+        Config.set("graphics", "show_cursor", "0")
+    if touch_devices:
+        Config.set("input", "mtdev_%(name)s", MTDEV_INPUT)
