@@ -41,14 +41,17 @@ class KeypadModel:
         self.groups = groups
         self.text = ""
 
-    def press(self, key: str) -> bool:
-        """One key; False when it cannot come next (wrong place, full)."""
+    def accepts(self, key: str) -> bool:
+        """Whether `key` may come next (a widget greys out the keys that may not)."""
         if not isinstance(key, str) or len(key) != 1 or not key.isascii() or key.upper() not in KEYS:
             raise ValueError("a key press is one of 0-9, A-Z or +")
-        key = key.upper()
-        if len(self.text) >= self.max_length or not self.rule(self.text, key):
+        return len(self.text) < self.max_length and self.rule(self.text, key.upper())
+
+    def press(self, key: str) -> bool:
+        """One key; False when it cannot come next (wrong place, full)."""
+        if not self.accepts(key):
             return False
-        self.text += key
+        self.text += key.upper()
         return True
 
     def backspace(self) -> bool:

@@ -171,3 +171,14 @@ def test_whatever_is_pressed_the_text_fits_the_type(id_type: str, keys: str) -> 
     if id_type in (ids.CN_RIC, ids.HMT_RES_PERMIT):
         assert pad.text[:17] == "" or pad.text[:17].isdigit()
         assert "X" not in pad.text or pad.text.index("X") == 17
+
+
+def test_accepts_says_what_press_would_do_without_typing() -> None:
+    pad = id_number_keypad(ids.CN_RIC)
+    typed(pad, "1" * 17)
+    assert pad.accepts("X") and pad.accepts("x") and pad.accepts("0") and not pad.accepts("A")
+    assert pad.text == "1" * 17
+    pad.press("X")
+    assert not pad.accepts("0") and not pad.accepts("X")
+    with pytest.raises(ValueError):
+        pad.accepts("?")
