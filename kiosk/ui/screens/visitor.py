@@ -10,6 +10,7 @@ from kivy.properties import BooleanProperty, ListProperty, NumericProperty, Stri
 from kiosk.ui.presenters.idle import IdleKind
 from kiosk.ui.presenters.texts import ID_TYPE_LABELS, N_, PURPOSES, text
 from kiosk.ui.presenters.visitor_steps import Step
+from kiosk.ui.widgets.name_keyboard import NameKeyboard
 
 from .registry import VISITOR, register
 from .visitor_base import VisitorScreen
@@ -47,6 +48,7 @@ class VisitorStepsScreen(VisitorScreen):
     id_type_labels = ListProperty([])
     id_number_masked = StringProperty("")
     name_masked = StringProperty("")
+    name_typed = StringProperty("")
     hosts = ListProperty([])  # [(index, label, detail, chosen)]
     host_hint = StringProperty("")
     purposes = ListProperty([])  # [(key, label, chosen)]
@@ -61,8 +63,21 @@ class VisitorStepsScreen(VisitorScreen):
         if panels is not None:
             panels.current = step
 
+    def on_from_card(self, _inst: Any, from_card: bool) -> None:
+        for mode in ("id_mode", "name_mode"):
+            manager = self.ids.get(mode)
+            if manager is not None:
+                manager.current = "card" if from_card else "typed"
+
     def on_kv_post(self, _base: Any) -> None:
         self.ids.panels.current = self.step
+        self.on_from_card(self, self.from_card)
+        # Built here, not as a child in the .kv: NameKeyboard fills its rows from its own ids
+        # in __init__, which a .kv child does not have yet.
+        keyboard = NameKeyboard()
+        keyboard.bind(text=lambda _kb, value: self.typed("name", value))
+        self.ids.name_box.add_widget(keyboard)
+        self.ids["name"] = keyboard
 
     def refresh(self) -> None:
         if self.shell is None:
@@ -83,6 +98,7 @@ class VisitorStepsScreen(VisitorScreen):
         self.id_type_label = tr(ID_TYPE_LABELS[s.id_type])
         self.id_number_masked = s.id_number_masked
         self.name_masked = s.name_masked
+        self.name_typed = "" if s.from_card else s.name
         self.hosts = [(i, h.label, h.detail, h == s.hosts.chosen) for i, h in enumerate(s.hosts.matches)]
         self.host_hint = "" if s.hosts.matches else tr(
             N_("Type at least 2 characters of the unit, room or company.") if s.hosts.too_short
@@ -102,7 +118,11 @@ class VisitorStepsScreen(VisitorScreen):
                            ("name", s.name if not s.from_card else ""), ("mobile", s.mobile),
                            ("host_query", s.hosts.query), ("purpose_other", s.purpose_other)):
             widget = self.ids.get(wid)
-            if widget is not None and widget.text != value:
+            if widget is None or widget.text == value:
+                continue
+            if hasattr(widget, "clear") and not value:
+                widget.clear()  # a keyboard widget empties its own composition too
+            elif not hasattr(widget, "clear"):
                 widget.text = value
 
     # -- what the visitor does -------------------------------------------------------------
@@ -121,6 +141,8 @@ class VisitorStepsScreen(VisitorScreen):
         setter(value)
         if before is not None:
             self.error = ""
+        if field == "name":
+            self.name_typed = s.name
 
     def search(self, query: str) -> None:
         hosts = self.session.steps.hosts

@@ -9,6 +9,7 @@ from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk.ui.presenters.idle import IdleKind
 from kiosk.ui.presenters.visitor_session import SLIP
+from kiosk.ui.presenters.visitor_visit import ERROR_TEXT
 from kiosk.ui.qr_code import QrCode  # noqa: F401 - the .kv rule names it
 
 from .registry import register
@@ -29,7 +30,8 @@ class VisitorSlipScreen(VisitorScreen):
         visit = self.session.visit
         self.qr = visit.qr_text or ""
         self.printed = visit.printed
-        self.status = self.t(visit.message)
+        # Never shown without a slip in use; if it is, the visitor is not left with a blank.
+        self.status = self.t(visit.message) or self.shell.translate(ERROR_TEXT)
         # The slip's own lines are bilingual already (kiosk.app.visitor_slip); the name is masked.
         self.lines = "\n".join(visit.slip.lines[1:]) if visit.slip is not None else ""
 

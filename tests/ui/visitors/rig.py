@@ -121,6 +121,19 @@ def type_into(ui: Ui, wid: str, text: str) -> None:
     ui.frame()
 
 
+def type_name(ui: Ui, syllables: list[tuple[str, str]]) -> None:
+    """Touch the name keyboard: each (pinyin, character) typed, then its candidate touched."""
+    kb = ui.widget("name", "visitor")
+    for letters, char in syllables:
+        for letter in letters:
+            ui.press(next(k for k in kb._letter_keys if k.key == letter))
+        ui.wait(lambda c=char: any(k.text == c for k in kb._candidate_keys), f"candidate {char}")
+        ui.press(next(k for k in kb._candidate_keys if k.text == char))
+
+
+WANG_XIAOER = [("wang", "王"), ("xiao", "小"), ("er", "二")]
+
+
 def tap_next(ui: Ui) -> None:
     ui.tap("next", "visitor")
 
@@ -144,11 +157,13 @@ def choose_purpose(ui: Ui, index: int = 0) -> None:
     ui.press(buttons[index])
 
 
-def fill_after_id(ui: Ui, *, name: str | None = "王小二", mobile: str = "13800138000") -> None:
+def fill_after_id(ui: Ui, *, name: list[tuple[str, str]] | None = WANG_XIAOER,
+                  mobile: str = "13800138000") -> None:
     """From the name step to the privacy step; `name` None when the card gave it."""
     on_step(ui, "name")
     if name is not None:
-        type_into(ui, "name", name)
+        settle(ui, "visitor")
+        type_name(ui, name)
     tap_next(ui)
     on_step(ui, "mobile")
     type_into(ui, "mobile", mobile)

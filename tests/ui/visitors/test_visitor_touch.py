@@ -23,6 +23,7 @@ from tests.ui.visitors.rig import (
     tap_next,
     tap_on,
     type_into,
+    type_name,
     zbar,
 )
 
@@ -99,7 +100,7 @@ def test_reception_unreachable_a_receptionist_approves_with_the_pin(visitor_ui: 
     type_into(ui, "country", "GBR")
     type_into(ui, "id_number", "E12345678")
     tap_next(ui)
-    fill_after_id(ui, name="Alice Example", mobile="+447700900123")
+    fill_after_id(ui, name=[("zhou", "周"), ("jie", "杰")], mobile="+447700900123")
     tap_next(ui)
     ui.wait(lambda: ui.app.screens.current == "visitor_refused", "see reception", timeout=30)
     refused = ui.screen("visitor_refused")
@@ -129,7 +130,8 @@ def test_cancel_and_idle_wipe_what_was_entered(visitor_ui: Make) -> None:
     type_into(ui, "id_number", RIC)
     tap_next(ui)
     on_step(ui, "name")
-    type_into(ui, "name", "王小二")
+    type_name(ui, [("li", "李")])
+    assert ui.screen("visitor").name_typed == "李"
     ui.wait(lambda: ui.app.screens.current == "home", "home after the idle timeout", timeout=20)
     start_visitor(ui)
     session: Any = steps_screen(ui).session
