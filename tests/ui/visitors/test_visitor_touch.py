@@ -5,6 +5,7 @@ unreachable; cancel and idle wipe what was entered."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -37,9 +38,10 @@ def start_visitor(ui: Ui) -> None:
 
 
 def test_a_visitor_registers_reception_approves_at_central_and_the_slip_qr_decodes(
-        visitor_ui: Make) -> None:
+        visitor_ui: Make, caplog: pytest.LogCaptureFixture) -> None:
     from central.services import visits
 
+    caplog.set_level(logging.DEBUG)
     ui, rig = visitor_ui()
     start_visitor(ui)
     tap_next(ui)  # nothing typed: refused on this step, with its text
@@ -66,6 +68,8 @@ def test_a_visitor_registers_reception_approves_at_central_and_the_slip_qr_decod
     ui.wait(lambda: ui.app.screens.current == "home", "home again")
     start_visitor(ui)  # the next visitor sees nothing of the last
     assert ui.widget("id_number", "visitor").text == "" and steps_screen(ui).error == ""
+    for secret in (RIC, "王小二", "13800138000"):  # nothing personal in the log
+        assert secret not in caplog.text
 
 
 def test_an_id_card_on_the_reader_fills_the_form_and_the_visitor_only_confirms(visitor_ui: Make) -> None:
@@ -142,3 +146,41 @@ def test_cancel_and_idle_wipe_what_was_entered(visitor_ui: Make) -> None:
     ui.wait(lambda: ui.app.screens.current == "home", "home after cancel")
     start_visitor(ui)
     assert session.steps.id_number == "" and ui.widget("id_number", "visitor").text == ""
+
+
+def test_an_invitation_says_whom_then_the_id_card_then_the_slip(visitor_ui: Make) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from central.services import invitations
+    from devices import simhub
+
+    ui, rig = visitor_ui()
+    now = datetime.now(UTC)
+    invitation = invitations.create(rig.srv.central, None, "李四", "3-1201", now - timedelta(minutes=5),
+                                    now + timedelta(hours=2))
+    tap_on(ui, "invitation", "home")
+    screen = ui.screen("invitation")
+    screen.scanned(invitation.qr_text)  # what the scanner hands this screen
+    ui.wait(lambda: screen.accepted, "the invitation checked")
+    assert screen.message.startswith("李*，您好！")  # masked, from central's lookup
+    tap_on(ui, "go_on", "invitation")
+    on_step(ui, "id")
+    assert steps_screen(ui).progress == "第 1 步，共 4 步"
+    reader = simhub.get("id_reader", ui.kiosk.config.devices.id_reader.split("name=")[1])
+    reader.present(RIC, "李四")
+    ui.wait(lambda: steps_screen(ui).from_card, "the card read")
+    tap_next(ui)
+    on_step(ui, "name")
+    tap_next(ui)
+    on_step(ui, "mobile")
+    type_into(ui, "mobile", "13800138000")
+    tap_next(ui)
+    on_step(ui, "privacy")
+    tap_on(ui, "consent", "visitor")
+    ui.wait(lambda: steps_screen(ui).consent, "consent ticked")
+    tap_next(ui)
+    # Central approves an invited visitor at once: straight to the slip.
+    ui.wait(lambda: ui.app.screens.current == "visitor_slip", "the slip", timeout=30)
+    visit = central_visit(rig)
+    assert (visit.status, visit.invitation_id) == ("approved", invitation.id)
+    assert ui.screen("visitor_slip").qr == visit.pass_text
