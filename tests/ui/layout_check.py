@@ -71,7 +71,8 @@ def layout_problems(root: Any, window_size: tuple[int, int]) -> list[str]:
         w.texture_update()
         tw, th = w.texture_size
         if tw > w.width + SLACK or th > w.height + SLACK:
-            problems.append(f"{name} text {tw:.0f}x{th:.0f} is clipped by its {w.width:.0f}x{w.height:.0f} box")
+            problems.append(f"{name} text {tw:.0f}x{th:.0f} is clipped by its "
+                            f"{w.width:.0f}x{w.height:.0f} box")
         x0, y0, x1, y1 = _box(w)
         if not _in_scroll(w) and (x0 < -SLACK or y0 < -SLACK or x1 > width + SLACK or y1 > height + SLACK):
             problems.append(f"{name} at ({x0:.0f},{y0:.0f})-({x1:.0f},{y1:.0f}) is off the "
