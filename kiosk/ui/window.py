@@ -11,10 +11,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-# The touchscreen's own input: mtdev devices found by probing sysfs (Raspberry Pi and USB
-# panels); under X11 the mouse/touch come from SDL2 as well.
-MTDEV_INPUT = "probesysfs,provider=mtdev"
-
 
 def prepare_environment(kivy_home: Path) -> None:
     """Must run before the first `import kivy` anywhere in the process."""
@@ -31,8 +27,13 @@ def parse_size(size: str) -> tuple[int, int]:
     return int(w), int(h)
 
 
-def configure(ui: Any, *, touch_devices: bool = True) -> None:
-    """Window settings from a `[ui]` section; before kivy.core.window is imported."""
+def configure(ui: Any) -> None:
+    """Window settings from a `[ui]` section; before kivy.core.window is imported.
+
+    Input providers are not set here: they belong to the machine (KIVY_HOME/config.ini, which
+    the installer writes for the Pi's touch panel: mtdev, and SDL's mouse ignored while
+    touches arrive). Setting them here as well would add a second provider per device and
+    every tap would land twice."""
     from kivy.config import Config
 
     width, height = parse_size(ui.size)
@@ -42,8 +43,5 @@ def configure(ui: Any, *, touch_devices: bool = True) -> None:
     Config.set("graphics", "rotation", str(ui.rotation))
     Config.set("graphics", "resizable", "0" if ui.fullscreen else "1")
     Config.set("kivy", "exit_on_escape", "0")  # a keyboard left on a kiosk must not close it
-    Config.set("input", "mouse", "mouse,disable_multitouch")
     if ui.fullscreen:
         Config.set("graphics", "show_cursor", "0")
-    if touch_devices:
-        Config.set("input", "mtdev_%(name)s", MTDEV_INPUT)
