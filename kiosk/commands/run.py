@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import logging
+import os
 import signal
 import sys
 import tempfile
@@ -155,7 +156,12 @@ def prepare_ui(cfg: config.Config) -> Path:
         font = fonts.find_cjk_font()
     except fonts.FontError as exc:
         raise UiUnavailable(f"cannot start the touchscreen: {exc}") from None
+    if not any(os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER")):
+        log.warning("no DISPLAY or WAYLAND_DISPLAY: the screen is drawn through KMS/DRM (a "
+                    "Raspberry Pi's console); on a machine without a screen use --headless, "
+                    "or xvfb-run -a kiosk run to draw on a virtual one")
     window.prepare_environment(cfg.data_path / "kivy")
+    logging.getLogger("kivy").setLevel(logging.WARNING)  # its start-up narration is not ours
     try:
         window.configure(cfg.ui)
     except ImportError:

@@ -36,10 +36,11 @@ def configure(ui: Any) -> None:
     every tap would land twice."""
     from kivy.config import Config
 
-    width, height = parse_size(ui.size)
     Config.set("graphics", "fullscreen", "auto" if ui.fullscreen else "0")
-    Config.set("graphics", "width", str(width))
-    Config.set("graphics", "height", str(height))
+    if not ui.fullscreen:  # fullscreen takes the display's own size; `size` would crop it
+        width, height = parse_size(ui.size)
+        Config.set("graphics", "width", str(width))
+        Config.set("graphics", "height", str(height))
     Config.set("graphics", "rotation", str(ui.rotation))
     Config.set("graphics", "resizable", "0" if ui.fullscreen else "1")
     Config.set("kivy", "exit_on_escape", "0")  # a keyboard left on a kiosk must not close it

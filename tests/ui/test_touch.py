@@ -13,7 +13,7 @@ def test_member_granted_shows_masked_name_visits_and_sound_then_home(make_ui: Ca
     ui = make_ui(idle_result_s=2)
     assert ui.kiosk.reader.tap("04A1B2C3")
     ui.wait(lambda: ui.app.screens.current == "member_result", "the member result")
-    assert ui.widget("title").text == "欢迎光临"
+    assert ui.widget("title").text == "欢迎光临！"
     assert ui.widget("name").text == "张*明"  # masked: never the full name on the lobby screen
     assert "张小明" not in ui.widget("name").text
     assert ui.widget("visits").text == "剩余次数：4 次"
