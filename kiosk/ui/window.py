@@ -11,6 +11,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+MAX_FPS = 30
+
 
 def prepare_environment(kivy_home: Path) -> None:
     """Must run before the first `import kivy` anywhere in the process."""
@@ -43,6 +45,9 @@ def configure(ui: Any) -> None:
         Config.set("graphics", "height", str(height))
     Config.set("graphics", "rotation", str(ui.rotation))
     Config.set("graphics", "resizable", "0" if ui.fullscreen else "1")
+    # 30 frames a second is smooth for a kiosk's animations and leaves the small board's CPU
+    # to the card reader, sync and the printer (Kivy's default is 60).
+    Config.set("graphics", "maxfps", str(MAX_FPS))
     Config.set("kivy", "exit_on_escape", "0")  # a keyboard left on a kiosk must not close it
     if ui.fullscreen:
         Config.set("graphics", "show_cursor", "0")

@@ -120,5 +120,7 @@ def test_a_critical_device_down_shows_out_of_service_until_mended(make_ui: Calla
     ui.wait(lambda: ui.app.screens.current == "out_of_service", "out of service", timeout=8)
     assert "读卡器" in ui.widget("problem", "out_of_service").text
     assert "访客仍可在本机登记。" in ui.widget("still_works", "out_of_service").text
+    ui.tap("help", "out_of_service")  # this build has no help call: the desk is named
+    ui.wait(lambda: ui.widget("help_text", "out_of_service").text == "如需帮助，请到前台咨询。", "help text")
     ui.kiosk.reader.replug()
     ui.wait(lambda: ui.app.screens.current == "home", "Home again", timeout=8)
