@@ -129,7 +129,7 @@ def child_kiosk(data_dir: str, central_url: str, stress: bool) -> None:
     from kiosk.commands.run import prepare_ui
 
     cfg = _kiosk_config(Path(data_dir), central_url)
-    font = prepare_ui(cfg)
+    font = prepare_ui(cfg)  # as `kiosk run` does, without --demo
     os.environ["KIVY_NO_CONSOLELOG"] = "1"
     from kiosk.bootstrap import build
 
