@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import logging
+import os
 import signal
 import sys
 import tempfile
@@ -110,9 +111,11 @@ def main(args: argparse.Namespace) -> int:
         return 2
     setup_logging(cfg.log.level)
     try:
+        font = None if args.headless else find_font()  # before anything is opened or made
         if args.demo:
             cfg = demo_config(cfg)
-        font = None if args.headless else prepare_ui(cfg)
+        if font is not None:
+            prepare_window(cfg)
         kiosk = build(cfg)
     except StoreError as exc:
         log.error("%s", exc)
@@ -146,21 +149,40 @@ class UiUnavailable(Exception):
     """The touchscreen cannot start here: no toolkit, or no font that draws Chinese."""
 
 
-def prepare_ui(cfg: config.Config) -> Path:
-    """Before anything opens a device: Kivy configured (before its first import), and the
-    CJK font found; a missing piece stops start-up naming what to install."""
-    from kiosk.ui import fonts, window
+def find_font() -> Path:
+    """Before anything else: the touchscreen cannot show Chinese without a CJK font."""
+    from kiosk.ui import fonts
 
     try:
-        font = fonts.find_cjk_font()
+        return fonts.find_cjk_font()
     except fonts.FontError as exc:
         raise UiUnavailable(f"cannot start the touchscreen: {exc}") from None
-    window.prepare_environment(cfg.data_path / "kivy")
+
+
+def prepare_window(cfg: config.Config) -> None:
+    """Kivy configured before its first import; a missing toolkit names what to install."""
+    from kiosk.ui import window
+
+    if not any(os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER")):
+        log.warning("no DISPLAY or WAYLAND_DISPLAY: the screen is drawn through KMS/DRM (a "
+                    "Raspberry Pi's console); on a machine without a screen use --headless, "
+                    "or xvfb-run -a kiosk run to draw on a virtual one")
+    try:
+        window.prepare_environment(cfg.data_path / "kivy")
+    except OSError as exc:
+        raise UiUnavailable(f"cannot start the touchscreen: cannot create "
+                            f"{cfg.data_path / 'kivy'}: {exc.strerror}") from None
+    logging.getLogger("kivy").setLevel(logging.WARNING)  # its start-up narration is not ours
     try:
         window.configure(cfg.ui)
     except ImportError:
         raise UiUnavailable("cannot start the touchscreen: Kivy is not installed (pip install "
                             "'lobby-kiosk[ui]'); or run with --headless") from None
+
+
+def prepare_ui(cfg: config.Config) -> Path:
+    font = find_font()
+    prepare_window(cfg)
     return font
 
 

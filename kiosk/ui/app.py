@@ -114,6 +114,7 @@ class KioskApp(App):
     # -- building ----------------------------------------------------------------------------
     def build(self) -> ScreenManager:
         self.title = self.kiosk_name or "Lobby kiosk"
+        Window.clearcolor = THEME["background"]
         Window.bind(size=self._on_window_size)
         self._on_window_size(Window, Window.size)
         load_kv(THEME_KV)

@@ -56,7 +56,7 @@ def kivy_window(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     from kiosk.ui import window
 
     window.prepare_environment(tmp_path_factory.mktemp("kivy-home"))
-    window.configure(config.UiSection(fullscreen=False, size="800x480"), touch_devices=False)
+    window.configure(config.UiSection(fullscreen=False, size="800x480"))
     from kivy.base import EventLoop
     from kivy.core.window import Window
 

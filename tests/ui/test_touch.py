@@ -13,7 +13,7 @@ def test_member_granted_shows_masked_name_visits_and_sound_then_home(make_ui: Ca
     ui = make_ui(idle_result_s=2)
     assert ui.kiosk.reader.tap("04A1B2C3")
     ui.wait(lambda: ui.app.screens.current == "member_result", "the member result")
-    assert ui.widget("title").text == "欢迎光临"
+    assert ui.widget("title").text == "欢迎光临！"
     assert ui.widget("name").text == "张*明"  # masked: never the full name on the lobby screen
     assert "张小明" not in ui.widget("name").text
     assert ui.widget("visits").text == "剩余次数：4 次"
@@ -115,10 +115,15 @@ def test_help_that_fails_sends_the_visitor_to_the_desk(make_ui: Callable[..., Ui
 
 
 def test_a_critical_device_down_shows_out_of_service_until_mended(make_ui: Callable[..., Ui]) -> None:
-    ui = make_ui()
+    help_call = HelpCall()
+    ui = make_ui(extras={"help_call": help_call})
     ui.kiosk.reader.unplug()
     ui.wait(lambda: ui.app.screens.current == "out_of_service", "out of service", timeout=8)
     assert "读卡器" in ui.widget("problem", "out_of_service").text
     assert "访客仍可在本机登记。" in ui.widget("still_works", "out_of_service").text
+    ui.tap("help", "out_of_service")
+    ui.wait(lambda: ui.widget("help_text", "out_of_service").text == "正在呼叫前台…", "calling")
+    help_call.release.set()  # reception answers after the press returned: the screen follows
+    ui.wait(lambda: ui.widget("help_text", "out_of_service").text.startswith("已通知前台"), "told")
     ui.kiosk.reader.replug()
     ui.wait(lambda: ui.app.screens.current == "home", "Home again", timeout=8)

@@ -18,6 +18,7 @@ from kiosk.ui.ports import EntranceResultLike, HealthLike
 from kiosk.ui.presenters.out_of_service import DEVICE_NAMES
 from lobby_core.diagnostics import Report, Status
 
+LOCKER_RELAY = N_("locker relay board")
 HEALTH_STATUS = {"ok": Status.PASS, "degraded": Status.WARN, "down": Status.FAIL}
 STATUS_TEXT = {Status.PASS: N_("Pass"), Status.WARN: N_("Warning"), Status.FAIL: N_("Fail")}
 # The live tests a technician can run here, in the order shown: (action name, button text).
@@ -42,7 +43,12 @@ def rows_from_health(health: Mapping[str, HealthLike], _: Translate) -> list[Row
     rows = []
     for name, h in health.items():
         state = str(getattr(h, "state", "ok"))
-        label = _(DEVICE_NAMES[name]) if name in DEVICE_NAMES else name
+        if name in DEVICE_NAMES:
+            label = _(DEVICE_NAMES[name])
+        elif name.startswith("locker_relay"):  # locker_relay, locker_relay1, ... (extra boards)
+            label = f"{_(LOCKER_RELAY)} {name.removeprefix('locker_relay')}".strip()
+        else:
+            label = name
         rows.append(Row(label, HEALTH_STATUS.get(state, Status.WARN), h.reason))
     return rows
 

@@ -37,8 +37,10 @@ def test_report_rows_put_failures_first() -> None:
 
 
 def test_health_rows_without_a_report() -> None:
-    rows = {r.name: r for r in rows_from_health(health(relay=Health.degraded("slow")), tr("zh_CN"))}
+    h = health(relay=Health.degraded("slow"), locker_relay=Health.ok(), locker_relay1=Health.down("gone"))
+    rows = {r.name: r for r in rows_from_health(h, tr("zh_CN"))}
     assert rows["闸机"].status is Status.WARN and rows["读卡器"].status is Status.PASS
+    assert rows["储物柜继电器板"].status is Status.PASS and rows["储物柜继电器板 1"].status is Status.FAIL
 
 
 def test_fetch_uses_the_report_when_the_kiosk_has_one() -> None:

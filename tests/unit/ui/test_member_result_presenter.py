@@ -53,14 +53,14 @@ def test_granted_shows_masked_name_visits_and_locker() -> None:
                           detail={"name": "张*明", "visits_left": "4"}), tr("zh_CN"), "zh_CN")
     assert view.granted and view.sound is Sound.GRANTED
     assert (view.title, view.name, view.visits_left, view.locker) == \
-        ("欢迎光临", "张*明", "剩余次数：4 次", "您的储物柜：A03")
-    assert view.message == "欢迎光临！"  # the name has its own line; not repeated here
+        ("欢迎光临！", "张*明", "剩余次数：4 次", "您的储物柜：A03")
+    assert view.message == ""  # the welcome is the title, not repeated
     assert view.staff_note == ""
 
 
 def test_unlimited_members_see_no_visit_count_and_english_is_complete() -> None:
     view = present(result(True, "access.granted", visits=None), tr("en"), "en")
-    assert (view.title, view.message, view.visits_left) == ("Welcome", "Welcome!", "")
+    assert (view.title, view.message, view.visits_left) == ("Welcome!", "", "")
     view = present(result(True, "access.granted", visits=0), tr("en"), "en")
     assert view.visits_left == "Visits left: 0"
 
