@@ -20,29 +20,14 @@ from kivy.properties import (
     StringProperty,
 )
 from kivy.uix.boxlayout import BoxLayout
-from kivy.uix.button import Button
 
 from kiosk.ui import pinyin
 from kiosk.ui.keyboards import Mode, NameComposer
 from kiosk.ui.keyboards.name_composer import BUFFER_MAX
+from kiosk.ui.widgets.keys import MIN_KEY_PX, CandidateKey, KeyboardKey
 
 KV = Path(__file__).with_suffix(".kv")
 ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
-MIN_KEY_PX = 48
-
-
-class KeyboardKey(Button):
-    """One key: `action` says what it does, `key` what it types (letters, marks)."""
-
-    action = StringProperty("letter")
-    key = StringProperty("")
-
-
-class CandidateKey(KeyboardKey):
-    """A character on the candidate strip; `index` is its place on the page."""
-
-    action = StringProperty("pick")
-    index = NumericProperty(0)
 
 
 class NameKeyboard(BoxLayout):
