@@ -9,6 +9,7 @@ Service calls go through the one UiAdapter; Kivy is configured by kiosk.ui.windo
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,7 @@ HERE = Path(__file__).resolve().parent
 THEME_KV = HERE / "theme.kv"
 IDLE_CHECK_S = 0.25
 HEALTH_POLL_S = 2.0
+STOP_CHECK_S = 0.2
 # The design size: fonts and spacing scale from it (an 800x480 panel is scale 1).
 BASE_LONG, BASE_SHORT = 800, 480
 MIN_TOUCH_PX = 48
@@ -63,6 +65,12 @@ THEME = {
 }
 
 
+def load_kv(path: Path) -> None:
+    """Load a .kv file once per process (loading it again would add every rule twice)."""
+    Builder.unload_file(str(path))
+    Builder.load_file(str(path))
+
+
 class KioskApp(App):
     lang = StringProperty(i18n.DEFAULT_LANGUAGE)
     scale = NumericProperty(1.0)
@@ -71,7 +79,8 @@ class KioskApp(App):
 
     def __init__(self, kiosk: KioskPort, *, idle_form_s: float = 30, idle_result_s: float = 5,
                  adapter: UiAdapter | None = None, sounds: Sounds | None = None,
-                 catalogs: i18n.Catalogs | None = None, **kwargs: Any) -> None:
+                 catalogs: i18n.Catalogs | None = None, stop: threading.Event | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.kiosk = kiosk
         self.catalogs = catalogs or i18n.catalogs()
@@ -86,6 +95,7 @@ class KioskApp(App):
         self.screens: ScreenManager | None = None
         self._unsubscribe: list[Callable[[], None]] = []
         self._events: list[Any] = []
+        self._stop_requested = stop  # set by another thread (a signal): the app ends itself
 
     # -- helpers the .kv rules use -----------------------------------------------------------
     def font(self, size: float) -> float:
@@ -104,12 +114,13 @@ class KioskApp(App):
     # -- building ----------------------------------------------------------------------------
     def build(self) -> ScreenManager:
         self.title = self.kiosk_name or "Lobby kiosk"
+        Window.clearcolor = THEME["background"]
         Window.bind(size=self._on_window_size)
         self._on_window_size(Window, Window.size)
-        Builder.load_file(str(THEME_KV))
+        load_kv(THEME_KV)
         sm = ScreenManager(transition=NoTransition())
         for entry in discover():
-            Builder.load_file(str(entry.kv))
+            load_kv(entry.kv)
             screen = entry.factory(name=entry.name)
             screen.shell = self
             sm.add_widget(screen)
@@ -119,6 +130,8 @@ class KioskApp(App):
             self.adapter.on_ui(self.show_member_result)))
         self._events.append(Clock.schedule_interval(self._check_idle, IDLE_CHECK_S))
         self._events.append(Clock.schedule_interval(lambda _dt: self.poll_health(), HEALTH_POLL_S))
+        if self._stop_requested is not None:
+            self._events.append(Clock.schedule_interval(self._check_stop, STOP_CHECK_S))
         sm.current = HOME
         self.poll_health()
         return sm
@@ -130,6 +143,8 @@ class KioskApp(App):
         self.touch_px = max(MIN_TOUCH_PX, 64 * self.scale)
 
     def on_stop(self) -> None:
+        Window.unbind(size=self._on_window_size)
+        Window.unbind(on_touch_down=self._on_any_touch)
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         for event in self._events:
@@ -180,6 +195,10 @@ class KioskApp(App):
     def _on_any_touch(self, *_args: Any) -> None:
         self.idle.touched()  # returns None: the touch goes on to the widgets
 
+    def _check_stop(self, _dt: float) -> None:
+        if self._stop_requested is not None and self._stop_requested.is_set():
+            self.stop()
+
     def _check_idle(self, _dt: float) -> None:
         if self.idle.expired():
             self.go_home()
@@ -213,11 +232,11 @@ class KioskApp(App):
         self.go(TECHNICIAN)
 
 
-def make_app(kiosk: KioskPort, **kwargs: Any) -> KioskApp:
-    """The app for a built Kiosk: the CJK font is found first (a clear error if none)."""
+def make_app(kiosk: KioskPort, font: Path | None = None, **kwargs: Any) -> KioskApp:
+    """The app for a built Kiosk: the CJK font (found now unless given) drawn everywhere."""
     from kiosk.ui import fonts
 
-    fonts.install_default_font(fonts.find_cjk_font())
+    fonts.install_default_font(font or fonts.find_cjk_font())
     idle: dict[str, Any] = {}
     ui = getattr(getattr(kiosk, "config", None), "ui", None)
     if ui is not None:

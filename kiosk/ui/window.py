@@ -11,9 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-# The touchscreen's own input: mtdev devices found by probing sysfs (Raspberry Pi and USB
-# panels); under X11 the mouse/touch come from SDL2 as well.
-MTDEV_INPUT = "probesysfs,provider=mtdev"
+MAX_FPS = 30
 
 
 def prepare_environment(kivy_home: Path) -> None:
@@ -31,19 +29,25 @@ def parse_size(size: str) -> tuple[int, int]:
     return int(w), int(h)
 
 
-def configure(ui: Any, *, touch_devices: bool = True) -> None:
-    """Window settings from a `[ui]` section; before kivy.core.window is imported."""
+def configure(ui: Any) -> None:
+    """Window settings from a `[ui]` section; before kivy.core.window is imported.
+
+    Input providers are not set here: they belong to the machine (KIVY_HOME/config.ini, which
+    the installer writes for the Pi's touch panel: mtdev, and SDL's mouse ignored while
+    touches arrive). Setting them here as well would add a second provider per device and
+    every tap would land twice."""
     from kivy.config import Config
 
-    width, height = parse_size(ui.size)
     Config.set("graphics", "fullscreen", "auto" if ui.fullscreen else "0")
-    Config.set("graphics", "width", str(width))
-    Config.set("graphics", "height", str(height))
+    if not ui.fullscreen:  # fullscreen takes the display's own size; `size` would crop it
+        width, height = parse_size(ui.size)
+        Config.set("graphics", "width", str(width))
+        Config.set("graphics", "height", str(height))
     Config.set("graphics", "rotation", str(ui.rotation))
     Config.set("graphics", "resizable", "0" if ui.fullscreen else "1")
+    # 30 frames a second is smooth for a kiosk's animations and leaves the small board's CPU
+    # to the card reader, sync and the printer (Kivy's default is 60).
+    Config.set("graphics", "maxfps", str(MAX_FPS))
     Config.set("kivy", "exit_on_escape", "0")  # a keyboard left on a kiosk must not close it
-    Config.set("input", "mouse", "mouse,disable_multitouch")
     if ui.fullscreen:
         Config.set("graphics", "show_cursor", "0")
-    if touch_devices:
-        Config.set("input", "mtdev_%(name)s", MTDEV_INPUT)

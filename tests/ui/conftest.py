@@ -56,7 +56,7 @@ def kivy_window(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     from kiosk.ui import window
 
     window.prepare_environment(tmp_path_factory.mktemp("kivy-home"))
-    window.configure(config.UiSection(fullscreen=False, size="800x480"), touch_devices=False)
+    window.configure(config.UiSection(fullscreen=False, size="800x480"))
     from kivy.base import EventLoop
     from kivy.core.window import Window
 
@@ -124,6 +124,8 @@ class Ui:
         """A finger down on the widget's centre, held `hold_s` (frames keep running), then up."""
         from kivy.tests.common import UnitTestTouch
 
+        for _ in range(2):  # a screen just made current lays itself out in its first frames
+            self.frame()
         x, y = widget.to_window(*widget.center)
         touch = UnitTestTouch(x, y)
         touch.touch_down()

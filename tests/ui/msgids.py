@@ -16,13 +16,18 @@ KEYWORDS = {"_": None, "N_": None}
 KV_CALL = re.compile(r"""(?<![\w.])_\(\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')""")
 
 
+def where(path: Path, lineno: int) -> str:
+    name = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+    return f"{name}:{lineno}"
+
+
 def py_msgids(path: Path) -> dict[str, str]:
     out: dict[str, str] = {}
     with path.open("rb") as fh:
         for lineno, msg, _comments, _ctx in extract("python", fh, keywords=KEYWORDS):
             text = msg if isinstance(msg, str) else msg[0]
             if text:
-                out[text] = f"{path.relative_to(ROOT)}:{lineno}"
+                out[text] = where(path, lineno)
     return out
 
 
@@ -30,7 +35,7 @@ def kv_msgids(path: Path) -> dict[str, str]:
     out: dict[str, str] = {}
     for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         for m in KV_CALL.finditer(line):
-            out[ast.literal_eval(m.group(1))] = f"{path.relative_to(ROOT)}:{lineno}"
+            out[ast.literal_eval(m.group(1))] = where(path, lineno)
     return out
 
 

@@ -1,8 +1,8 @@
 """Idle timeout: a screen with something entered or shown goes back Home when nobody touches it.
 
 Forms wait longer (a visitor may be reading or looking for their ID card) than results (the
-next member is already queueing). Home and the technician's diagnostics are never timed out
-by this; the technician screens keep their own, longer rule.
+next member is already queueing). Home is never timed out. The technician's screens get a
+fixed, longer limit (a technician watches live states without touching), but never stay open.
 """
 
 from __future__ import annotations
@@ -11,11 +11,14 @@ import time
 from collections.abc import Callable
 from enum import StrEnum
 
+TECHNICIAN_IDLE_S = 120.0
+
 
 class IdleKind(StrEnum):
     NONE = "none"  # Home: nothing to wipe
     FORM = "form"  # something being entered
     RESULT = "result"  # a result on show
+    TECHNICIAN = "technician"  # PIN and diagnostics: never left open in the lobby for long
 
 
 class IdleTimer:
@@ -23,7 +26,8 @@ class IdleTimer:
                  clock: Callable[[], float] = time.monotonic) -> None:
         if form_s <= 0 or result_s <= 0:
             raise ValueError("idle timeouts must be positive")
-        self.limits = {IdleKind.FORM: float(form_s), IdleKind.RESULT: float(result_s)}
+        self.limits = {IdleKind.FORM: float(form_s), IdleKind.RESULT: float(result_s),
+                       IdleKind.TECHNICIAN: TECHNICIAN_IDLE_S}
         self._clock = clock
         self.kind = IdleKind.NONE
         self._last = clock()

@@ -53,8 +53,7 @@ def present(result: EntranceResultLike, _: Translate, lang: str) -> MemberResult
     elif result.message_key in OWN_TEXTS:
         message = _(OWN_TEXTS[result.message_key])
     elif result.granted:
-        # the base welcome only: name and visits have their own lines on this screen
-        message = messages.render(result.message_key, {}, lang)
+        message = ""  # the welcome is the title; name, visits and locker have their own lines
     else:
         message = messages.render(result.message_key, result.detail, lang)
     visits = ""
@@ -70,9 +69,12 @@ def present(result: EntranceResultLike, _: Translate, lang: str) -> MemberResult
         notes.append(_("The gate may not have opened. Please ask at reception."))
     if result.detail.get("locker_failed") == "true":
         notes.append(_("Your locker did not open. Staff will open it for you."))
-    title = _("Welcome") if granted else _("Entry refused")
-    if result.direction == "exit" and result.granted:
+    if not granted:
+        title = _("Entry refused")
+    elif result.direction == "exit":
         title = _("Goodbye")
+    else:
+        title = messages.render(messages.GRANTED, {}, lang)
     return MemberResultView(
         granted=granted, title=title, message=message,
         name=result.display_name if granted else "",

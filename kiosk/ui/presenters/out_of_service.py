@@ -14,6 +14,7 @@ from kiosk.ui.i18n import N_, Translate
 from kiosk.ui.ports import HealthLike
 
 CRITICAL = ("card_reader", "relay")
+NOT_CONFIGURED = "not configured"  # what an optional device's health says when the config names none
 
 DEVICE_NAMES = {
     "card_reader": N_("card reader"),
@@ -48,8 +49,9 @@ def present(health: Mapping[str, HealthLike], _: Translate) -> OutOfServiceView:
     problem = _("The {devices} is not working, so member cards cannot be used here now. "
                 "Please ask at reception to get in.").format(devices=" + ".join(names))
     works: list[str] = []
-    gate_ok = not _down(health, "relay")
-    if gate_ok and not _down(health, "qr_scanner") and "qr_scanner" in health:
+    scanner = health.get("qr_scanner")
+    scanner_works = scanner is not None and scanner.is_ok and scanner.reason != NOT_CONFIGURED
+    if scanner_works and not _down(health, "relay"):
         works.append(_("Visitors with a slip can still scan it at the turnstile."))
     # Registering a visitor needs only the screen; the slip prints or shows on screen.
     works.append(_("Visitors can still check in here."))

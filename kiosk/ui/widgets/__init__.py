@@ -1,4 +1,4 @@
-"""Small widgets the shell's screens share: the technician's hidden corner, a large button.
+"""Small widgets the shell's screens share: the technician's hidden corner, a diagnostics row.
 
 Kept to what Kivy lacks; layout lives in the .kv files (widgets.kv holds their looks).
 """
@@ -8,7 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from kivy.clock import Clock
-from kivy.properties import NumericProperty
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.widget import Widget
 
 TECHNICIAN_HOLD_S = 3.0
@@ -58,3 +59,12 @@ class CornerHold(Widget):
 
     def on_hold(self) -> None:
         pass
+
+
+class DiagRow(BoxLayout):
+    """One diagnostics check: status, name, summary (its looks are in diagnostics.kv)."""
+
+    status = StringProperty("")
+    name = StringProperty("")
+    summary = StringProperty("")
+    bad = BooleanProperty(False)
