@@ -228,3 +228,16 @@ def test_any_key_sequence_leaves_a_name_the_form_accepts_or_an_empty_one(keys: l
         form = VisitorForm(id_type="passport", id_number="E12345678", name=c.text, mobile="13800138000",
                            host="Room 1201", purpose="visit", privacy_notice_version="v1", country="GBR")
         assert validate(form, notice_version="v1", today=dt.date(2026, 5, 1)).request.name
+
+
+def test_candidates_never_learn_from_what_earlier_visitors_picked() -> None:
+    # No completion and no earlier entries: the order is the table's, whatever was picked.
+    fresh = pinyin.candidates("zhang")
+    c = NameComposer()
+    for _ in range(5):
+        typed(c, "zhang")
+        c.pick(7)
+    c.clear()
+    typed(c, "zhang")
+    assert c.candidates == fresh
+    assert NameComposer().text == "" and NameComposer().candidates == []
