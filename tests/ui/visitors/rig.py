@@ -78,6 +78,7 @@ def visitor_ui(kivy_window: Any, make_kiosk: Callable[..., KioskRig], tmp_path: 
         harness.wait(lambda: app.health, "the first health poll")
         # The kiosk's own first sync brings the hosts and the PINs.
         harness.wait(lambda: kiosk.visitor_desk.search_hosts("3-12"), "the host directory synced")
+        harness.wait(lambda: kiosk.visitor_desk.pin_approval.receptionists(), "the PINs synced")
         return harness, rig
 
     yield make
