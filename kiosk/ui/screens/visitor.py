@@ -10,6 +10,7 @@ from kivy.properties import BooleanProperty, ListProperty, NumericProperty, Stri
 from kiosk.ui.presenters.idle import IdleKind
 from kiosk.ui.presenters.texts import ID_TYPE_LABELS, N_, PURPOSES, text
 from kiosk.ui.presenters.visitor_steps import Step
+from kiosk.ui.widgets.keypad import MOBILE, Keypad
 from kiosk.ui.widgets.name_keyboard import NameKeyboard
 
 from .registry import VISITOR, register
@@ -49,6 +50,9 @@ class VisitorStepsScreen(VisitorScreen):
     id_number_masked = StringProperty("")
     name_masked = StringProperty("")
     name_typed = StringProperty("")
+    id_type = StringProperty("cn_ric")
+    id_number_typed = StringProperty("")
+    mobile_typed = StringProperty("")
     hosts = ListProperty([])  # [(index, label, detail, chosen)]
     host_hint = StringProperty("")
     purposes = ListProperty([])  # [(key, label, chosen)]
@@ -72,12 +76,21 @@ class VisitorStepsScreen(VisitorScreen):
     def on_kv_post(self, _base: Any) -> None:
         self.ids.panels.current = self.step
         self.on_from_card(self, self.from_card)
-        # Built here, not as a child in the .kv: NameKeyboard fills its rows from its own ids
-        # in __init__, which a .kv child does not have yet.
+        # Built here, not as children in the .kv: the keyboard widgets fill their keys from
+        # their own ids in __init__, which a .kv child does not have yet.
         keyboard = NameKeyboard()
         keyboard.bind(text=lambda _kb, value: self.typed("name", value))
         self.ids.name_box.add_widget(keyboard)
         self.ids["name"] = keyboard
+        number = Keypad(kind=self.id_type)
+        number.bind(text=lambda _kp, value: self.typed("id_number", value))
+        self.bind(id_type=lambda _s, kind: setattr(number, "kind", kind))
+        self.ids.id_number_box.add_widget(number)
+        self.ids["id_number"] = number
+        mobile = Keypad(kind=MOBILE)
+        mobile.bind(text=lambda _kp, value: self.typed("mobile", value))
+        self.ids.mobile_box.add_widget(mobile)
+        self.ids["mobile"] = mobile
 
     def refresh(self) -> None:
         if self.shell is None:
@@ -99,6 +112,9 @@ class VisitorStepsScreen(VisitorScreen):
         self.id_number_masked = s.id_number_masked
         self.name_masked = s.name_masked
         self.name_typed = "" if s.from_card else s.name
+        self.id_type = s.id_type
+        self.id_number_typed = "" if s.from_card else s.id_number
+        self.mobile_typed = s.mobile
         self.hosts = [(i, h.label, h.detail, h == s.hosts.chosen) for i, h in enumerate(s.hosts.matches)]
         self.host_hint = "" if s.hosts.matches else tr(
             N_("Type at least 2 characters of the unit, room or company.") if s.hosts.too_short
@@ -143,6 +159,10 @@ class VisitorStepsScreen(VisitorScreen):
             self.error = ""
         if field == "name":
             self.name_typed = s.name
+        elif field == "id_number":
+            self.id_number_typed = s.id_number
+        elif field == "mobile":
+            self.mobile_typed = s.mobile
 
     def search(self, query: str) -> None:
         hosts = self.session.steps.hosts

@@ -116,10 +116,19 @@ def on_step(ui: Ui, step: str) -> None:
 
 
 def type_into(ui: Ui, wid: str, text: str) -> None:
-    """What the keyboard widget does: its `text` changes (the stand-in is a TextInput)."""
+    """Type on the step's entry: a Keypad's keys are touched one by one; a text box (the
+    country, the host search) gets the text as its keyboard would give it."""
     widget = ui.widget(wid, "visitor")
-    widget.text = text
-    ui.frame()
+    keys = getattr(widget, "keys", None)
+    if keys is None:
+        widget.text = text
+        ui.frame()
+        return
+    for char in text.upper():
+        if char not in widget.keys:  # on the keypad's other page (letters / digits)
+            ui.press(widget.keys["page"])
+        ui.press(widget.keys[char])
+    ui.wait(lambda: widget.text == text.upper(), f"{wid} typed")
 
 
 def type_name(ui: Ui, syllables: list[tuple[str, str]]) -> None:
