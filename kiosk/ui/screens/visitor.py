@@ -151,6 +151,8 @@ class VisitorStepsScreen(VisitorScreen):
 
     def typed(self, field: str, value: str) -> None:
         s = self.session.steps
+        if getattr(s, field) == value:
+            return  # an entry box redrawn with what the presenter holds: nothing was typed
         setter = {"id_number": s.set_id_number, "country": s.set_country, "name": s.set_name,
                   "mobile": s.set_mobile, "purpose_other": s.set_purpose_other}[field]
         before = s.error
