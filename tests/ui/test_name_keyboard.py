@@ -185,3 +185,18 @@ def test_key_text_has_high_contrast(keyboard: tuple[Ui, Any]) -> None:
     k = key(kb, "a")
     assert ratio(k.color, k.background_color) >= 7  # WCAG AAA for text
     assert ratio(kb._candidate_keys[0].color, kb._candidate_keys[0].background_color) >= 7
+
+
+def test_the_first_keyboard_ranks_the_largest_lists_in_the_background(
+        keyboard: tuple[Ui, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    ui, _kb = keyboard
+    from kiosk.ui.pinyin import _ranked
+    from kiosk.ui.widgets import name_keyboard
+
+    _ranked.cache_clear()
+    monkeypatch.setattr(name_keyboard, "_warm_started", False)  # as in a freshly started kiosk
+    name_keyboard.NameKeyboard()
+    # Every first letter plus zh, ch, sh, ranked without anyone typing.
+    ui.wait(lambda: _ranked.cache_info().currsize >= 26, "the pinyin preload")
+    name_keyboard.NameKeyboard()
+    assert name_keyboard._warm_started

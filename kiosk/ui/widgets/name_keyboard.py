@@ -8,6 +8,7 @@ alone, never from what was typed before.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from kivy.properties import (
 )
 from kivy.uix.boxlayout import BoxLayout
 
+from kiosk.app.visitor_form import TEXT_MAX
 from kiosk.ui import pinyin
 from kiosk.ui.keyboards import Mode, NameComposer
 from kiosk.ui.keyboards.name_composer import BUFFER_MAX
@@ -39,7 +41,7 @@ class NameKeyboard(BoxLayout):
     has_prev = BooleanProperty(False)
     has_next = BooleanProperty(False)
     composing = BooleanProperty(False)  # letters wait for a pick
-    max_length = NumericProperty(NameComposer().max_length)
+    max_length = NumericProperty(TEXT_MAX)
     key_height = NumericProperty(MIN_KEY_PX)
 
     def __init__(self, **kwargs: Any) -> None:
@@ -47,6 +49,7 @@ class NameKeyboard(BoxLayout):
         self._letter_keys: list[KeyboardKey] = []
         self._candidate_keys: list[CandidateKey] = []
         super().__init__(**kwargs)
+        _warm_once()
         self.composer.max_length = int(self.max_length)
         for row, letters in zip((self.ids.row1, self.ids.row2, self.ids.row3_letters), ROWS, strict=True):
             for letter in letters:
@@ -113,6 +116,22 @@ class NameKeyboard(BoxLayout):
             key.text = page.items[i] if i < len(page.items) else ""
             key.disabled = i >= len(page.items)
             key.opacity = 0 if key.disabled else 1  # an empty strip shows no empty boxes
+
+
+_warming = threading.Lock()
+_warm_started = False
+
+
+def _warm_once() -> None:
+    """The first keyboard built (when the app builds its screens) ranks the largest candidate
+    lists on a thread of its own, so neither start-up nor the first key press waits for them
+    (about 0.15 s here, more on a Pi)."""
+    global _warm_started
+    with _warming:
+        if _warm_started:
+            return
+        _warm_started = True
+    threading.Thread(target=pinyin.preload, name="pinyin-preload", daemon=True).start()
 
 
 def _readable(letters: str) -> bool:
