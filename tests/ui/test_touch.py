@@ -115,12 +115,15 @@ def test_help_that_fails_sends_the_visitor_to_the_desk(make_ui: Callable[..., Ui
 
 
 def test_a_critical_device_down_shows_out_of_service_until_mended(make_ui: Callable[..., Ui]) -> None:
-    ui = make_ui()
+    help_call = HelpCall()
+    ui = make_ui(extras={"help_call": help_call})
     ui.kiosk.reader.unplug()
     ui.wait(lambda: ui.app.screens.current == "out_of_service", "out of service", timeout=8)
     assert "读卡器" in ui.widget("problem", "out_of_service").text
     assert "访客仍可在本机登记。" in ui.widget("still_works", "out_of_service").text
-    ui.tap("help", "out_of_service")  # this build has no help call: the desk is named
-    ui.wait(lambda: ui.widget("help_text", "out_of_service").text == "如需帮助，请到前台咨询。", "help text")
+    ui.tap("help", "out_of_service")
+    ui.wait(lambda: ui.widget("help_text", "out_of_service").text == "正在呼叫前台…", "calling")
+    help_call.release.set()  # reception answers after the press returned: the screen follows
+    ui.wait(lambda: ui.widget("help_text", "out_of_service").text.startswith("已通知前台"), "told")
     ui.kiosk.reader.replug()
     ui.wait(lambda: ui.app.screens.current == "home", "Home again", timeout=8)
