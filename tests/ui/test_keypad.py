@@ -11,6 +11,7 @@ import pytest
 
 from lobby_core import id_documents as ids
 from tests.ui.conftest import SIZES, Ui
+from tests.ui.layout_check import layout_problems
 
 
 @pytest.fixture
@@ -144,3 +145,7 @@ def test_keys_are_at_least_48_px_and_on_screen_at_each_size(keypad: tuple[Ui, An
                 x, y = k.to_window(k.x, k.y)
                 assert k.width >= 48 and k.height >= 48, (name, tuple(k.size), size)
                 assert 0 <= x and x + k.width <= size[0] + 0.5 and 0 <= y and y + k.height <= size[1] + 0.5
+            for lang in ("en", "zh_CN"):
+                ui.app.set_language(lang)
+                ui.frame()
+                assert layout_problems(pad, size) == [], (size, lang, letters)

@@ -11,6 +11,7 @@ import pytest
 
 from kiosk.ui import pinyin
 from tests.ui.conftest import SIZES, Ui
+from tests.ui.layout_check import layout_problems
 
 
 @pytest.fixture
@@ -167,6 +168,14 @@ def test_every_key_is_at_least_48_px_and_on_screen_at_each_size(keyboard: tuple[
             row.sort(key=lambda k: k.x)
             for a, b in zip(row, row[1:], strict=False):
                 assert a.to_window(a.x, a.y)[0] + a.width <= b.to_window(b.x, b.y)[0] + 0.5, "keys overlap"
+        for lang in ("en", "zh_CN"):  # English labels are the longer ones
+            ui.app.set_language(lang)
+            for mode in ("latin", "pinyin"):
+                if kb.mode != mode:
+                    ui.press(kb.ids.mode)
+                    type_keys(ui, kb, "li" if mode == "pinyin" else "")
+                ui.frame()
+                assert layout_problems(kb, size) == [], (size, lang, mode)
 
 
 def test_key_text_has_high_contrast(keyboard: tuple[Ui, Any]) -> None:
@@ -187,9 +196,16 @@ def test_key_text_has_high_contrast(keyboard: tuple[Ui, Any]) -> None:
     assert ratio(kb._candidate_keys[0].color, kb._candidate_keys[0].background_color) >= 7
 
 
-def test_the_first_keyboard_ranks_the_largest_lists_in_the_background(keyboard: tuple[Ui, Any]) -> None:
+def test_the_first_keyboard_ranks_the_largest_lists_in_the_background(
+        keyboard: tuple[Ui, Any], monkeypatch: pytest.MonkeyPatch) -> None:
     ui, _kb = keyboard
     from kiosk.ui.pinyin import _ranked
+    from kiosk.ui.widgets import name_keyboard
 
+    _ranked.cache_clear()
+    monkeypatch.setattr(name_keyboard, "_warm_started", False)  # as in a freshly started kiosk
+    name_keyboard.NameKeyboard()
     # Every first letter plus zh, ch, sh, ranked without anyone typing.
     ui.wait(lambda: _ranked.cache_info().currsize >= 26, "the pinyin preload")
+    name_keyboard.NameKeyboard()
+    assert name_keyboard._warm_started
