@@ -12,6 +12,7 @@ from kiosk.ui.presenters.texts import ID_TYPE_LABELS, N_, PURPOSES, text
 from kiosk.ui.presenters.visitor_steps import Step
 from kiosk.ui.widgets.keypad import MOBILE, Keypad
 from kiosk.ui.widgets.name_keyboard import NameKeyboard
+from lobby_core import id_documents as ids
 
 from .registry import VISITOR, register
 from .visitor_base import VisitorScreen
@@ -53,6 +54,7 @@ class VisitorStepsScreen(VisitorScreen):
     id_type = StringProperty("cn_ric")
     id_number_typed = StringProperty("")
     mobile_typed = StringProperty("")
+    host_query_typed = StringProperty("")
     hosts = ListProperty([])  # [(index, label, detail, chosen)]
     host_hint = StringProperty("")
     purposes = ListProperty([])  # [(key, label, chosen)]
@@ -91,6 +93,11 @@ class VisitorStepsScreen(VisitorScreen):
         mobile.bind(text=lambda _kp, value: self.typed("mobile", value))
         self.ids.mobile_box.add_widget(mobile)
         self.ids["mobile"] = mobile
+        # Hosts are found by unit number or by pinyin initials ("hrds"): digits and letters.
+        query = Keypad(kind=ids.OTHER)
+        query.bind(text=lambda _kp, value: self.search(value))
+        self.ids.host_query_box.add_widget(query)
+        self.ids["host_query"] = query
 
     def refresh(self) -> None:
         if self.shell is None:
@@ -115,6 +122,7 @@ class VisitorStepsScreen(VisitorScreen):
         self.id_type = s.id_type
         self.id_number_typed = "" if s.from_card else s.id_number
         self.mobile_typed = s.mobile
+        self.host_query_typed = s.hosts.query
         self.hosts = [(i, h.label, h.detail, h == s.hosts.chosen) for i, h in enumerate(s.hosts.matches)]
         self.host_hint = "" if s.hosts.matches else tr(
             N_("Type at least 2 characters of the unit, room or company.") if s.hosts.too_short
@@ -165,12 +173,14 @@ class VisitorStepsScreen(VisitorScreen):
             self.id_number_typed = s.id_number
         elif field == "mobile":
             self.mobile_typed = s.mobile
+        self.host_query_typed = s.hosts.query
 
     def search(self, query: str) -> None:
         hosts = self.session.steps.hosts
         if query == hosts.query:
             return
         ask = hosts.type(query)
+        self.host_query_typed = query
         self.refresh()
         if ask:
             desk = self.shell.kiosk.visitor_desk

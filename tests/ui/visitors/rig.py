@@ -179,7 +179,7 @@ def fill_after_id(ui: Ui, *, name: list[tuple[str, str]] | None = WANG_XIAOER,
     type_into(ui, "mobile", mobile)
     tap_next(ui)
     on_step(ui, "host")
-    choose_host(ui, "3-12", "3-1201")
+    choose_host(ui, "312", "3-1201")  # the unit number as its digits (initials match)
     tap_next(ui)
     on_step(ui, "purpose")
     choose_purpose(ui, 0)
