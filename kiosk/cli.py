@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+from pathlib import Path
 
 from . import __version__
 
@@ -64,8 +66,27 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def keep_escpos_cache() -> None:
+    """python-escpos parses its 1 MB printer database with PyYAML on import (about a second
+    on a Pi) unless it finds the pickle it wrote last time; by default it writes that pickle
+    to a fresh temporary directory every run, so it never finds it and leaves a directory
+    behind per start. A private cache directory (0700: a pickle is code) fixes both."""
+    if "ESCPOS_CAPABILITIES_PICKLE_DIR" in os.environ:
+        return
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    cache = base / "lobby-kiosk" / "escpos"
+    try:
+        cache.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if cache.stat().st_uid != os.getuid() or cache.stat().st_mode & 0o077:
+            return  # not ours alone: let escpos use its throwaway directory
+    except OSError:
+        return
+    os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"] = str(cache)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    keep_escpos_cache()  # before any command imports devices (and so escpos)
     target = _COMMANDS[args.handler]
     module_name, func_name = target.split(":")
     try:

@@ -297,6 +297,32 @@ class VisitorsSection:
     privacy_notice_version: str = opt(_notice_version, "1", "the notice a visitor must accept")
 
 
+def _window_size(v: Any) -> str:
+    """"WIDTHxHEIGHT" in pixels, e.g. "1280x800"."""
+    _str()(v)
+    w, sep, h = v.lower().partition("x")
+    if not sep or not w.isdigit() or not h.isdigit() or not w.isascii() or not h.isascii():
+        raise ValueError(f'must be WIDTHxHEIGHT like "1280x800", got {v!r}')
+    if not (240 <= int(w) <= 7680 and 240 <= int(h) <= 7680):
+        raise ValueError(f"each side must be between 240 and 7680 pixels, got {v!r}")
+    return f"{int(w)}x{int(h)}"
+
+
+def _rotation(v: Any) -> int:
+    if isinstance(v, bool) or v not in (0, 90, 180, 270):
+        raise ValueError(f"must be 0, 90, 180 or 270, got {v!r}")
+    return int(v)
+
+
+@dataclass(frozen=True)
+class UiSection:
+    fullscreen: bool = opt(_bool, True, "fill the whole screen, no window frame")
+    size: str = opt(_window_size, "1280x800", "window size WIDTHxHEIGHT when not fullscreen")
+    rotation: int = opt(_rotation, 0, "turn the picture 0, 90, 180 or 270 degrees (portrait)")
+    idle_form_s: int = opt(_int(5, 600), 30, "back to Home, entries wiped, after this idle on a form")
+    idle_result_s: int = opt(_int(1, 120), 5, "back to Home after a result is shown this long")
+
+
 @dataclass(frozen=True)
 class LogSection:
     level: str = opt(_choice("DEBUG", "INFO", "WARNING", "ERROR"), "INFO", "")
@@ -311,6 +337,7 @@ class Config:
     lockers: LockersSection = field(default_factory=LockersSection)
     central: CentralSection = field(default_factory=CentralSection)
     visitors: VisitorsSection = field(default_factory=VisitorsSection)
+    ui: UiSection = field(default_factory=UiSection)
     log: LogSection = field(default_factory=LogSection)
     path: str = ""
 

@@ -1,8 +1,10 @@
-"""`kiosk run [--headless] [--demo]`: run the member entrance until SIGTERM/SIGINT.
+"""`kiosk run [--headless] [--demo]`: run the kiosk until SIGTERM/SIGINT (or its window closes).
 
-Headless runs the kiosk's services with no screen and logs one line per decision (member
-number and reason, never a name or a card UID next to one). The touchscreen UI is not part
-of this build yet, so without --headless the kiosk says so and runs headless. --demo uses
+Without --headless the Kivy touchscreen (kiosk.ui) runs on the main thread, fullscreen by
+default (`[ui]`), and the kiosk's own loop (start, tick, health watch) on a thread of its
+own; a missing CJK font or toolkit stops start-up with the package to install. Headless runs
+the kiosk's services with no screen. Both log one line per decision (member
+number and reason, never a name or a card UID next to one). --demo uses
 sim:// devices (the card reader takes `tap UID` on a control socket) and demo members in a
 fresh temporary data_dir. SIGTERM stops cleanly: every relay off first, then the rest
 (bootstrap.Kiosk.stop). All wiring is bootstrap.build's; this only starts, watches, stops.
@@ -13,6 +15,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import logging
+import os
 import signal
 import sys
 import tempfile
@@ -110,11 +113,12 @@ def main(args: argparse.Namespace) -> int:
         print(f"kiosk: {exc}", file=sys.stderr)
         return 2
     setup_logging(cfg.log.level)
-    if not args.headless:
-        log.warning("the touchscreen UI is not in this build; running headless")
     try:
+        font = None if args.headless else find_font()  # before anything is opened or made
         if args.demo:
             cfg = demo_config(cfg)
+        if font is not None:
+            prepare_window(cfg)
         kiosk = build(cfg)
     except StoreError as exc:
         log.error("%s", exc)
@@ -122,6 +126,9 @@ def main(args: argparse.Namespace) -> int:
     except devices.DeviceError as exc:
         log.error("cannot open a device: %s", exc)
         return 1
+    except UiUnavailable as exc:
+        log.error("%s", exc)
+        return 2
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
@@ -132,9 +139,68 @@ def main(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, on_signal)
     service = ServiceWatchdog.from_environment(kiosk.loops())  # inert unless systemd runs us
     try:
-        serve(kiosk, stop, service)  # starts the kiosk: devices, and sync with central (idles until enrolled)
+        if font is None:
+            serve(kiosk, stop, service)  # devices, and sync with central (idles until enrolled)
+        else:
+            serve_with_screen(kiosk, stop, font, service)
     finally:
         service.stop()
         kiosk.stop()  # relays off first, then the slow joins
         log.info("stopped; all relays off")
     return 0
+
+
+class UiUnavailable(Exception):
+    """The touchscreen cannot start here: no toolkit, or no font that draws Chinese."""
+
+
+def find_font() -> Path:
+    """Before anything else: the touchscreen cannot show Chinese without a CJK font."""
+    from kiosk.ui import fonts
+
+    try:
+        return fonts.find_cjk_font()
+    except fonts.FontError as exc:
+        raise UiUnavailable(f"cannot start the touchscreen: {exc}") from None
+
+
+def prepare_window(cfg: config.Config) -> None:
+    """Kivy configured before its first import; a missing toolkit names what to install."""
+    from kiosk.ui import window
+
+    if not any(os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER")):
+        log.warning("no DISPLAY or WAYLAND_DISPLAY: the screen is drawn through KMS/DRM (a "
+                    "Raspberry Pi's console); on a machine without a screen use --headless, "
+                    "or xvfb-run -a kiosk run to draw on a virtual one")
+    try:
+        window.prepare_environment(cfg.data_path / "kivy")
+    except OSError as exc:
+        raise UiUnavailable(f"cannot start the touchscreen: cannot create "
+                            f"{cfg.data_path / 'kivy'}: {exc.strerror}") from None
+    logging.getLogger("kivy").setLevel(logging.WARNING)  # its start-up narration is not ours
+    try:
+        window.configure(cfg.ui)
+    except ImportError:
+        raise UiUnavailable("cannot start the touchscreen: Kivy is not installed (pip install "
+                            "'lobby-kiosk[ui]'); or run with --headless") from None
+
+
+def prepare_ui(cfg: config.Config) -> Path:
+    font = find_font()
+    prepare_window(cfg)
+    return font
+
+
+def serve_with_screen(kiosk: Kiosk, stop: threading.Event, font: Path,
+                      service: ServiceWatchdog | None = None) -> None:
+    """The screen on this (the main) thread; the kiosk's loop beside it. Either ending ends both."""
+    from kiosk.ui.app import make_app
+
+    app = make_app(kiosk, font=font, stop=stop)
+    loop = threading.Thread(target=serve, args=(kiosk, stop, service), name="kiosk-loop", daemon=True)
+    loop.start()
+    try:
+        app.run()  # returns when the window closes or `stop` is set (a signal)
+    finally:
+        stop.set()
+        loop.join(timeout=10)

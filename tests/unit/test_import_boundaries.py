@@ -157,3 +157,28 @@ def test_layer_check_resolves_relative_imports() -> None:
     store_module = ROOT / "kiosk" / "store" / "store.py"
     assert any(n.startswith("kiosk.store.") for n in imported_modules(store_module))
     assert kiosk_layer("kiosk.app.gate") == 3 and kiosk_layer("kiosk.domain.access") == 0
+
+
+# The touchscreen talks only to the application services on the Kiosk it is given: never to
+# the store, devices, the HTTP client or sync (nor to bootstrap, which hands it the Kiosk).
+UI_MAY_IMPORT_OF_OURS = ("kiosk.app", "kiosk.domain", "kiosk.config", "kiosk.ui", "lobby_core")
+
+
+def ui_forbidden(names: set[str]) -> list[str]:
+    """The modules of ours in `names` that the UI may not import."""
+    return sorted(n for n in names if n.split(".")[0] in OURS
+                  and not any(n == ok or n.startswith(ok + ".") for ok in UI_MAY_IMPORT_OF_OURS))
+
+
+def test_ui_imports_only_services_domain_config_and_lobby_core() -> None:
+    bad = [f"{rel(p)} imports {n}" for p in modules("kiosk/ui") for n in ui_forbidden(imported_modules(p))]
+    assert bad == []
+
+
+def test_ui_check_catches_store_devices_sync_and_bootstrap() -> None:
+    names = {"kiosk.store", "kiosk.store.Store", "devices", "kiosk.sync.worker", "kiosk.bootstrap",
+             "backend_client.client", "kiosk.app.gate", "kiosk.ui.i18n", "lobby_core.masking",
+             "kivy.app", "kiosk.applesauce"}
+    assert ui_forbidden(names) == ["backend_client.client", "devices", "kiosk.applesauce",
+                                   "kiosk.bootstrap", "kiosk.store", "kiosk.store.Store",
+                                   "kiosk.sync.worker"]

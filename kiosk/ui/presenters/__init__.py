@@ -1,0 +1,1 @@
+"""View-models in plain Python: what each screen shows and does, tested without Kivy."""

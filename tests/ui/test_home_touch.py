@@ -1,0 +1,30 @@
+"""Home under Xvfb, driven by touches: the language switch retranslates every text."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from tests.ui.conftest import Ui
+
+
+def test_language_button_switches_every_text_and_back(make_ui: Callable[..., Ui]) -> None:
+    ui = make_ui()
+    assert ui.app.screens.current == "home"
+    assert ui.widget("prompt").text == "请在读卡区刷会员卡"
+    assert ui.widget("language").text == "English"  # it offers the other language
+    ui.tap("language")
+    ui.wait(lambda: ui.widget("prompt").text == "Tap your member card on the reader", "English prompt")
+    assert ui.widget("help").text == "Help"
+    assert ui.widget("language").text == "中文"
+    ui.tap("language")
+    ui.wait(lambda: ui.widget("prompt").text == "请在读卡区刷会员卡", "Chinese prompt again")
+    assert ui.widget("help").text == "呼叫帮助"
+
+
+def test_the_tap_your_card_animation_runs_on_home_only(make_ui: Callable[..., Ui]) -> None:
+    ui = make_ui()
+    home = ui.screen("home")
+    seen = set()
+    ui.wait(lambda: (seen.add(round(home.pulse, 1)), len(seen) >= 3)[1], "the card moving")
+    ui.app.go("technician")
+    ui.wait(lambda: home.pulse == 0.0, "the animation stopped off Home")
