@@ -5,6 +5,7 @@ Every demo here picks free ports (--port 0, or a port this test holds busy)."""
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
@@ -109,9 +110,14 @@ def test_a_killed_demo_takes_its_children_with_it(tmp_path: Path) -> None:
         again = DemoProcess(root, "--port", "0")
         try:
             again.wait_ready()
-        finally:
-            again.signal(signal.SIGTERM)
+            pids = again.child_pids()
+            # a child that ends by itself (the kiosk window closed) ends the demo and the rest
+            os.kill(pids["kiosk"], signal.SIGKILL)
+            again.wait_line(r"^demo: kiosk \(exit -9\) stopped by itself; stopping the demo")
             again.wait_exit()
+            wait_gone(list(pids.values()))
+            assert processes_mentioning(str(root)) == []
+        finally:
             again.kill()
     finally:
         demo.kill()
