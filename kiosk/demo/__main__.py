@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         say(f"demo: central (pid {stack.children.running()[0].pid}) at {stack.central_url}/")
         stack.start_kiosk(window)
         assert stack.kiosk is not None
-        say(f"demo: kiosk (pid {stack.kiosk.pid}) {'in its window' if window else 'headless'}; ready")
+        say(f"demo: kiosk (pid {stack.kiosk.pid}) {stack.kiosk_mode(window)}; ready")
         panel = Panel(stack.sockets, demo_cards(), root / "slips", stack.invitation, stack.send)
         if args.tour:
             return tour(stack, panel)
@@ -150,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         for sig in STOP_SIGNALS:
             signal.signal(sig, signal.SIG_IGN)
         stack.children.stop()
+        stack.remove_short_run_dir()
         say("demo: stopped; every process it started has ended")
         lock.release()
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -33,6 +35,7 @@ INVITED = ("Alex Chen", "2-1201")  # the sample invitation: name, host
 PREFERRED_PORT = 8600
 READY_WAIT_S = 90.0
 _MAX_SOCKET_PATH = 100  # sun_path holds 107 bytes; keep a margin
+NO_UI_IN_BUILD = "the touchscreen UI is not in this build"  # kiosk.commands.run's warning
 
 
 class DemoError(RuntimeError):
@@ -87,6 +90,7 @@ class Stack:
         self.central_url = ""
         self.invitation: str | None = None
         self.kiosk: Child | None = None
+        self._short_run_dir: Path | None = None
         self.sockets = self._socket_paths()
 
     # -- output ----------------------------------------------------------------------------------
@@ -120,9 +124,13 @@ class Stack:
         run = self.root / "run"
         if len(os.fsencode(run / "id_reader.sock")) > _MAX_SOCKET_PATH:
             # A deep --root cannot hold a UNIX socket path: use a short directory instead.
-            import tempfile
-            run = Path(tempfile.mkdtemp(prefix="lobby-demo-"))
+            run = self._short_run_dir = Path(tempfile.mkdtemp(prefix="lobby-demo-"))
         return Sockets(*(str(run / f"{f.name}.sock") for f in dataclasses.fields(Sockets)))
+
+    def remove_short_run_dir(self) -> None:
+        """After the kiosk stopped: the socket directory made outside a deep --root."""
+        if self._short_run_dir is not None:
+            shutil.rmtree(self._short_run_dir, ignore_errors=True)
 
     # -- central -------------------------------------------------------------------------------
     def start_central(self, preferred_port: int) -> None:
@@ -196,6 +204,14 @@ class Stack:
         self.kiosk = self.children.spawn("kiosk", cmd)
         # Ready when the card reader answers on its control socket: the same with a window or without.
         wait_for(self._reader_watching, READY_WAIT_S, "the kiosk's card reader", self.dead_child)
+
+    def kiosk_mode(self, window: bool) -> str:
+        if not window:
+            return "headless"
+        # A build without the touchscreen says so in its log and runs headless.
+        if self.seen(NO_UI_IN_BUILD):
+            return "headless: this build has no touchscreen UI"
+        return "in its window"
 
     def _reader_watching(self) -> bool:
         try:
