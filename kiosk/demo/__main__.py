@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import shutil
 import signal
 import sys
 import threading
@@ -22,7 +21,7 @@ from pathlib import Path
 from types import FrameType
 
 from .display import HOW_TO_GET_A_SCREEN, has_display
-from .instance import DemoAlreadyRunning, InstanceLock
+from .instance import DemoAlreadyRunning, InstanceLock, NotADemoDirectory, fresh_root
 from .panel import HELP, Panel
 from .stack import DEMO_PASSWORDS, DEMO_PIN, PREFERRED_PORT, DemoError, Stack, demo_cards, wait_for
 
@@ -120,8 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         return 3
     stack = Stack(root, say, echo=not args.tour)
     try:
-        shutil.rmtree(root, ignore_errors=True)
-        root.mkdir(parents=True)
+        fresh_root(root)
         window = has_display(os.environ) and not args.headless and not args.tour
         if not window and not args.tour:
             say(HOW_TO_GET_A_SCREEN if not args.headless else "demo: --headless: no kiosk window")
@@ -141,6 +139,9 @@ def main(argv: list[str] | None = None) -> int:
     except Stopped as stop:
         say(f"demo: {stop} received, stopping")
         return 0 if stop.signum == signal.SIGINT else 128 + stop.signum
+    except NotADemoDirectory as exc:
+        print(f"demo: {exc}", file=sys.stderr)
+        return 2
     except DemoError as exc:
         print(f"demo: {exc}", file=sys.stderr)
         for line in stack.lines[-20:]:

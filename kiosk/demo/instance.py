@@ -1,4 +1,5 @@
-"""One demo per data directory: a second `make demo` says who runs instead of wiping its data.
+"""One demo per data directory: a second `make demo` says who runs instead of wiping its data,
+and a demo wipes only a directory a demo made (`fresh_root`), never a --root typed by mistake.
 
 The lock is an flock on `<root>.lock` beside the data directory (the data directory itself is
 wiped at each start). The kernel drops an flock when its holder dies however it dies, so a
@@ -11,7 +12,33 @@ import contextlib
 import fcntl
 import json
 import os
+import shutil
 from pathlib import Path
+
+MARKER = ".lobby-demo"  # in every data directory a demo made: only those are wiped
+# What a demo puts in its directory: one holding nothing else is a demo's (made before MARKER).
+DEMO_ENTRIES = frozenset({MARKER, "central", "kiosk", "slips", "run", "members.csv", "hosts.csv",
+                          "kiosk.toml"})
+
+
+class NotADemoDirectory(Exception):
+    """--root names a directory with other things in it; str() says what to do."""
+
+
+def fresh_root(root: Path) -> None:
+    """Empty `root` for a new run: wiped when a demo made it, created when absent; a directory
+    with anything else in it is refused (a mistyped --root must not cost anyone their files)."""
+    if root.exists():
+        if not root.is_dir() or not ((root / MARKER).is_file()
+                                     or all(p.name in DEMO_ENTRIES for p in root.iterdir())):
+            raise NotADemoDirectory(
+                f"{root} exists and is not a demo's data directory (it has no {MARKER}); "
+                "the demo wipes its directory at each start, so it will not use this one. "
+                "Give --root a new or empty directory.")
+        shutil.rmtree(root)
+    root.mkdir(parents=True)
+    (root / MARKER).write_text("made by python -m kiosk.demo; wiped at its next start\n",
+                               encoding="utf-8")
 
 
 class DemoAlreadyRunning(Exception):

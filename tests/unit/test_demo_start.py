@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.demo.display import has_display
-from kiosk.demo.instance import DemoAlreadyRunning, InstanceLock
+from kiosk.demo.instance import MARKER, DemoAlreadyRunning, InstanceLock, NotADemoDirectory, fresh_root
 from kiosk.demo.stack import pick_port
 
 
@@ -65,3 +65,33 @@ def test_pick_port_takes_the_preferred_one_when_free_and_says_when_busy() -> Non
 ])
 def test_has_display(env: dict[str, str], expected: bool) -> None:
     assert has_display(env) is expected
+
+
+def test_fresh_root_wipes_only_what_a_demo_made(tmp_path: Path) -> None:
+    root = tmp_path / "demo"
+    fresh_root(root)  # absent: made, with its marker
+    assert (root / MARKER).is_file()
+    (root / "kiosk.db").write_text("old run")
+    fresh_root(root)  # a demo's: wiped
+    assert sorted(p.name for p in root.iterdir()) == [MARKER]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    fresh_root(empty)  # empty: fine
+    assert (empty / MARKER).is_file()
+    older = tmp_path / "older"  # a demo's directory from before the marker
+    (older / "central").mkdir(parents=True)
+    (older / "kiosk.toml").write_text("[kiosk]\n")
+    fresh_root(older)
+    assert sorted(p.name for p in older.iterdir()) == [MARKER]
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "thesis.tex").write_text("years of work")
+    (home / "kiosk.toml").write_text("mine")
+    with pytest.raises(NotADemoDirectory, match="is not a demo's data directory"):
+        fresh_root(home)
+    assert (home / "thesis.tex").read_text() == "years of work"
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+    with pytest.raises(NotADemoDirectory):
+        fresh_root(a_file)
+    assert a_file.read_text() == "x"
