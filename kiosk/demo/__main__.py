@@ -152,7 +152,8 @@ def main(argv: list[str] | None = None) -> int:
             signal.signal(sig, signal.SIG_IGN)
         stack.children.stop()
         stack.remove_short_run_dir()
-        say("demo: stopped; every process it started has ended")
+        if stack.children.started:
+            say("demo: stopped; every process it started has ended")
         lock.release()
 
 

@@ -71,6 +71,11 @@ class Children:
         for line in child.proc.stdout:
             self._on_line(child.name, line.rstrip("\n"))
 
+    @property
+    def started(self) -> int:
+        with self._lock:
+            return len(self._children)
+
     def running(self) -> list[Child]:
         with self._lock:
             return [c for c in self._children if c.proc.poll() is None]
