@@ -112,20 +112,17 @@ def main(argv: list[str] | None = None) -> int:
     for sig in STOP_SIGNALS:
         signal.signal(sig, on_stop_signal)
     lock = InstanceLock(root)
-    try:
-        lock.acquire()
-    except DemoAlreadyRunning as exc:
-        print(f"demo: {exc}", file=sys.stderr)
-        return 3
     stack = Stack(root, say, echo=not args.tour)
     try:
+        lock.acquire()
         fresh_root(root)
         window = has_display(os.environ) and not args.headless and not args.tour
         if not window and not args.tour:
             say(HOW_TO_GET_A_SCREEN if not args.headless else "demo: --headless: no kiosk window")
         stack.start_central(args.port)
         lock.note(console=f"{stack.central_url}/")
-        say(f"demo: central (pid {stack.children.running()[0].pid}) at {stack.central_url}/")
+        assert stack.central is not None
+        say(f"demo: central (pid {stack.central.pid}) at {stack.central_url}/")
         stack.start_kiosk(window)
         assert stack.kiosk is not None
         say(f"demo: kiosk (pid {stack.kiosk.pid}) {stack.kiosk_mode(window)}; ready")
@@ -139,6 +136,9 @@ def main(argv: list[str] | None = None) -> int:
     except Stopped as stop:
         say(f"demo: {stop} received, stopping")
         return 0 if stop.signum == signal.SIGINT else 128 + stop.signum
+    except DemoAlreadyRunning as exc:
+        print(f"demo: {exc}", file=sys.stderr)
+        return 3
     except NotADemoDirectory as exc:
         print(f"demo: {exc}", file=sys.stderr)
         return 2

@@ -89,6 +89,7 @@ class Stack:
         self.children = Children(self._on_line)
         self.central_url = ""
         self.invitation: str | None = None
+        self.central: Child | None = None
         self.kiosk: Child | None = None
         self._short_run_dir: Path | None = None
         self.sockets = self._socket_paths()
@@ -161,8 +162,8 @@ class Stack:
             self.say(f"demo: no sample invitation: {exc}")
         self.enrollment_code = self.run([central, "kiosks", "add", "Demo lobby"],
                                         env=env).strip().splitlines()[-1]
-        self.children.spawn("central", [central, "serve", "--port", str(port), "--log-level", "warning"],
-                            env)
+        self.central = self.children.spawn(
+            "central", [central, "serve", "--port", str(port), "--log-level", "warning"], env)
         wait_for(lambda: port_open(port), 60, f"central to listen on port {port}", self.dead_child)
         self.central_url = f"http://127.0.0.1:{port}"
 
