@@ -81,7 +81,8 @@ def introduce(stack: Stack, panel: Panel) -> None:
     for i, card in enumerate(panel.cards, 1):
         say(f"  {i}. {card.uid}  {card.member_no}  {card.label}")
     say(f"\nConsole: {stack.central_url}/  (admin / {DEMO_PASSWORDS['admin'][1]}, "
-        f"reception / {DEMO_PASSWORDS['reception'][1]}; reception's kiosk PIN {DEMO_PIN[1]})")
+        f"reception / {DEMO_PASSWORDS['reception'][1]}, tech / {DEMO_PASSWORDS['tech'][1]}; "
+        f"reception's kiosk PIN {DEMO_PIN[1]})")
     say(f"Slips print to {stack.root / 'slips'}/\n\nSimulator panel, type a command and Enter:\n{HELP}\n")
 
 

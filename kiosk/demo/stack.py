@@ -27,7 +27,10 @@ from .children import Child, Children
 from .panel import DemoCard, Sockets
 
 DEMO_PASSWORDS = {"admin": ("admin", "demo-admin-pass"),
-                  "reception": ("receptionist", "demo-reception-pass")}
+                  "reception": ("receptionist", "demo-reception-pass"),
+                  "tech": ("technician", "demo-tech-pass")}
+# One zone for the kiosk and the console, so both show the same local times.
+DEMO_ZONE = "Asia/Shanghai"
 DEMO_PIN = ("reception", "2468")  # the receptionist's kiosk PIN (offline approval)
 DEMO_HOSTS = [("unit", "2-1201", "Building 2, unit 1201"), ("unit", "2-1202", "Building 2, unit 1202"),
               ("unit", "3-0501", "Building 3, unit 501"), ("company", "星河物业", "Property office")]
@@ -140,7 +143,7 @@ class Stack:
         if busy:
             self.say(f"demo: port {preferred_port} is busy (something else listens there); "
                      f"central takes port {port} instead")
-        env = {**os.environ, "CENTRAL_DATA_DIR": str(data)}
+        env = {"CENTRAL_TIMEZONE": DEMO_ZONE, **os.environ, "CENTRAL_DATA_DIR": str(data)}
         env.pop("CENTRAL_DATABASE_URL", None)  # the demo's central is always its own SQLite
         central = self.tool("central")
         for user, (role, password) in DEMO_PASSWORDS.items():
@@ -177,7 +180,7 @@ class Stack:
 
         text = (
             f'[kiosk]\nname = "Demo lobby"\ndata_dir = "{self.root / "kiosk"}"\nfacility = "gym"\n'
-            'language = "en"\n'
+            f'language = "en"\ntimezone = "{os.environ.get("CENTRAL_TIMEZONE") or DEMO_ZONE}"\n'
             "[devices]\n"
             f'card_reader = "sim://?name=gate&control={q(s.card_reader)}"\n'
             f'relay = "sim://?name=gate&channels=8&control={q(s.relay)}"\n'

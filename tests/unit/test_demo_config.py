@@ -32,6 +32,7 @@ def test_the_written_config_loads_with_every_sim_device_on_its_socket(tmp_path: 
         assert url.startswith("sim://?")
         assert parse_url(url).get_str("control") == sock
     assert cfg.central.url == "http://127.0.0.1:8600"
+    assert cfg.kiosk.timezone == (os.environ.get("CENTRAL_TIMEZONE") or "Asia/Shanghai")
     if window and any(f.name == "ui" for f in dataclasses.fields(config.Config)):
         assert cfg.ui.fullscreen is False  # type: ignore[attr-defined]  # a window beside the terminal
 
