@@ -93,7 +93,7 @@ def main() -> int:
     o50, o99 = _pct(ours, 0.50), _pct(ours, 0.99)
     ratio = o50 / f50
     print(f"relay: {len(floor)} bare pymodbus write_coil round trips vs {len(ours)} "
-          f"modbus-rtu pulse() (flash=1) over a pty at 9600 baud")
+          f"modbus-rtu pulse() (flash=1) over a pty opened at 9600 baud (not paced: a pty copies at once)")
     print(f"  floor write_coil   p50 {f50:6.2f} ms  p99 {f99:6.2f} ms  "
           f"mean {statistics.fmean(floor) * 1000:6.2f} ms")
     print(f"  ours  pulse(0,100) p50 {o50:6.2f} ms  p99 {o99:6.2f} ms  "

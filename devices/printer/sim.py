@@ -11,6 +11,9 @@ Faults (``fail=`` or ``set_fault()``): ``absent`` (DeviceNotFound), ``paper_out`
 ``paper_low`` (prints, health degraded), ``timeout`` (DeviceTimeout), ``unplug_after:N`` (N slips
 print, then DeviceUnplugged until ``replug()``). ``out=DIR`` writes each slip's bytes (.bin) and a
 plain-text picture (.txt) there, so the demo can show what came out.
+``control=/run/lobby-kiosk/printer.sock`` is a UNIX datagram socket (devices.sim_control) taking
+the lines ``fault SPEC`` (as ``fail=``; ``fault none`` clears it), ``unplug``, ``replug`` and
+``health``, so another process (the demo, a technician) can break and mend the printer.
 """
 
 from __future__ import annotations
@@ -27,7 +30,9 @@ from devices.base import Printer
 from devices.errors import DeviceConfigError, DeviceNotFound, DeviceTimeout, DeviceUnplugged, PaperOut
 from devices.events import Slip
 from devices.health import Health
+from devices.sim_control import ControlSocket, plug_command
 from devices.sim_faults import Fault
+from devices.sim_run import control_param
 from devices.url import DeviceURL
 
 from .layout import LAYOUT_PARAMS, LayoutOptions, render, render_text
@@ -54,6 +59,7 @@ class SimPrinter(Printer):
         fault: Fault | None = None,
         out_dir: Path | None = None,
         layout: LayoutOptions | None = None,
+        control: str | None = None,
     ) -> None:
         self.url = url
         self.name = name
@@ -65,6 +71,8 @@ class SimPrinter(Printer):
         self._unplugged = False
         self._since_plug = 0
         self._closed = False
+        # Bound before registering: a path in use fails the open, as for the other sims.
+        self._control = ControlSocket(control, self.handle_command) if control is not None else None
         simhub.register("printer", name, self)
 
     @property
@@ -88,6 +96,25 @@ class SimPrinter(Printer):
             self._fault = fault
             self._unplugged = False
             self._since_plug = 0
+
+    def unplug(self) -> None:
+        """Pull the simulated cable: nothing prints until replug()."""
+        with self._lock:
+            self._unplugged = True
+
+    def handle_command(self, line: str) -> str:
+        """One control-socket line -> reply ("ok", "ok: ..." for health, or "error: ...")."""
+        verb, _, rest = line.partition(" ")
+        if verb == "fault":
+            spec = rest.strip()
+            if not spec:
+                return "error: usage: fault SPEC (none, " + ", ".join(SIMPLE_FAULTS) + ", unplug_after:N)"
+            try:
+                self.set_fault(None if spec == "none" else spec)
+            except DeviceConfigError as exc:
+                return f"error: {exc}"
+            return "ok"
+        return plug_command(self, verb, rest.strip(), "fault, unplug, replug or health")
 
     def replug(self) -> None:
         with self._lock:
@@ -151,10 +178,12 @@ class SimPrinter(Printer):
         with self._lock:
             self._closed = True
         simhub.unregister("printer", self.name, self)
+        if self._control is not None:
+            self._control.close()
 
 
 def open_device(url: DeviceURL) -> SimPrinter:
-    url.check_params(LAYOUT_PARAMS | {"name", "fail", "out"})
+    url.check_params(LAYOUT_PARAMS | {"name", "fail", "out", "control"})
     name = url.get_str("name", "default") or ""
     if not name.strip():
         raise DeviceConfigError(f"{url.raw}: parameter name must not be empty")
@@ -167,4 +196,5 @@ def open_device(url: DeviceURL) -> SimPrinter:
         fault=Fault.parse(url.get_str("fail"), url.raw, SIMPLE_FAULTS, "printer"),
         out_dir=Path(out) if out else None,
         layout=LayoutOptions.from_url(url),
+        control=control_param(url),
     )

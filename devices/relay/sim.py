@@ -15,6 +15,10 @@ URL: ``sim://?name=gate&channels=8&fail=...``
   with a silent board (it switches everything off at open and needs an answer).
 - ``fail=unplug_after:N``: the first N operations (pulse/set/read/all_off) work, then the
   board is unplugged (DeviceUnplugged, health down) until replug().
+- ``control=/run/lobby-kiosk/relay.sock``: a UNIX datagram socket (devices.sim_control) taking
+  the lines ``unplug``, ``replug``, ``silent`` (the board stops answering), ``answer`` (it
+  answers again), ``state`` (which channels are on, e.g. ``on: 0`` or ``on: none``) and
+  ``health``, so another process (the demo, a technician) can break and mend the board.
 
 The board records every change of a relay as a Transition(channel, on, at) with
 ``at = time.monotonic()``; pulses() pairs them up; wait_for() waits on a condition with a bound.
@@ -31,6 +35,8 @@ from devices.sim_faults import Fault
 
 from .. import simhub
 from ..errors import DeviceConfigError, DeviceNotFound, DeviceTimeout, DeviceUnplugged
+from ..sim_control import ControlSocket, plug_command
+from ..sim_run import control_param
 from ..url import DeviceURL
 from .guarded import GuardedRelay, channels_from
 
@@ -57,7 +63,7 @@ class Pulse:
 
 class SimRelay(GuardedRelay):
     def __init__(self, url: str, name: str, channels: int, *, silent: bool = False,
-                 unplug_after: int | None = None) -> None:
+                 unplug_after: int | None = None, control: str | None = None) -> None:
         super().__init__(url, f"sim:{name}", channels)
         self.name = name
         self._cond = threading.Condition()
@@ -67,6 +73,8 @@ class SimRelay(GuardedRelay):
         self._plugged = True
         self._unplug_after = unplug_after
         self._ops = 0
+        self.control_path = control
+        self._control: ControlSocket | None = None
 
     def _describe(self) -> str:
         return f"{self.channels} simulated channel(s) ({self.name})"
@@ -137,11 +145,34 @@ class SimRelay(GuardedRelay):
 
     def open(self) -> None:
         super().open()
+        if self.control_path is not None:
+            try:
+                self._control = ControlSocket(self.control_path, self.handle_command)
+            except BaseException:
+                super().close()
+                raise
         simhub.register(KIND, self.name, self)
 
     def close(self) -> None:
         super().close()
         simhub.unregister(KIND, self.name, self)
+        if self._control is not None:
+            self._control.close()
+            self._control = None
+
+    def handle_command(self, line: str) -> str:
+        """One control-socket line -> reply ("ok", "on: 0 3", or "error: ...")."""
+        verb, _, rest = line.partition(" ")
+        if verb in ("silent", "answer", "state") and rest.strip():
+            return f"error: {verb} takes no arguments"
+        if verb in ("silent", "answer"):
+            self.set_silent(verb == "silent")
+            return "ok"
+        if verb == "state":
+            with self._cond:
+                on = [str(ch) for ch, is_on in enumerate(self._board) if is_on]
+            return f"on: {' '.join(on) or 'none'}"
+        return plug_command(self, verb, rest.strip(), "unplug, replug, silent, answer, state or health")
 
     # -- for tests, the demo and technicians -----------------------------------------------------------
     def unplug(self) -> None:
@@ -206,7 +237,7 @@ class SimRelay(GuardedRelay):
 
 
 def open_device(url: DeviceURL) -> SimRelay:
-    url.check_params({"name", "channels", "fail"})
+    url.check_params({"name", "channels", "fail", "control"})
     if url.host or url.path not in ("", "/"):
         raise DeviceConfigError(f"{url.raw}: a sim relay takes no host or path; use sim://?name=gate")
     name = url.get_str("name", "default") or ""
@@ -217,6 +248,6 @@ def open_device(url: DeviceURL) -> SimRelay:
     if absent:
         raise DeviceNotFound(f"{url.raw}: simulated relay board not found (fail=absent)")
     relay = SimRelay(url.raw, name, channels_from(url, 8, 64), silent=silent,
-                     unplug_after=unplug_after)
+                     unplug_after=unplug_after, control=control_param(url))
     relay.open()
     return relay

@@ -6,10 +6,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 
+from tests.e2e.demo.demo_process import processes_mentioning
+
+
+@pytest.mark.timeout(300)
 def test_demo_tour_grants_and_denies_as_promised(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "kiosk.demo", "--tour", "--root", str(tmp_path / "demo")],
-                          capture_output=True, text=True, timeout=180)
+    root = tmp_path / "demo"
+    proc = subprocess.run([sys.executable, "-m", "kiosk.demo", "--tour", "--port", "0", "--root", str(root)],
+                          capture_output=True, text=True, timeout=280)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     tour = [ln for ln in proc.stdout.splitlines() if ln.startswith("tour: ")]
     assert len(tour) == 6
@@ -18,3 +24,4 @@ def test_demo_tour_grants_and_denies_as_promised(tmp_path: Path) -> None:
     # the kiosk log shows member numbers and reasons only, never the demo names
     for name in ("张小明", "李华", "王芳", "Jane Smith"):
         assert name not in proc.stdout + proc.stderr
+    assert processes_mentioning(str(root)) == []
