@@ -16,7 +16,7 @@ from typing import Any
 from kiosk.ui.i18n import N_, Translate
 from kiosk.ui.ports import EntranceResultLike, HealthLike
 from kiosk.ui.presenters.out_of_service import DEVICE_NAMES
-from lobby_core.diagnostics import Report, Status
+from lobby_core.diagnostics import Check, Report, Status
 
 LOCKER_RELAY = N_("locker relay board")
 HEALTH_STATUS = {"ok": Status.PASS, "degraded": Status.WARN, "down": Status.FAIL}
@@ -71,6 +71,7 @@ class DiagnosticsPresenter:
         self._action_key = ""
         self.last_tap: EntranceResultLike | None = None
         self.busy = False
+        self.technician = ""  # who entered with their PIN: a live test is logged with it
 
     def fetch(self, _: Translate) -> Callable[[], list[Row]]:
         """The refresh to run off the UI thread: the full report, else device health."""
@@ -92,12 +93,17 @@ class DiagnosticsPresenter:
         self.busy = True
         self._action_key = name
         self.action_result = ""
-        return getattr(self.kiosk.remote_actions, name)
+        action = getattr(self.kiosk.remote_actions, name)
+        who = f"{self.technician or 'technician'} at the kiosk"
+        return lambda: action(who)
 
     def action_done(self, outcome: Any) -> None:
+        """A live test answers with its Check (kiosk.app.diagnostics.actions), or a line."""
         self.busy = False
-        self.action_result = f"{self._action_key}: {outcome}" if outcome is not None else \
-            f"{self._action_key}: ok"
+        if isinstance(outcome, Check):
+            self.action_result = f"{self._action_key}: {outcome.status.value}: {outcome.summary}"
+        else:
+            self.action_result = f"{self._action_key}: {outcome if outcome is not None else 'ok'}"
 
     def action_failed(self, exc: BaseException) -> None:
         self.busy = False
@@ -110,6 +116,7 @@ class DiagnosticsPresenter:
         self.action_result = ""
         self.last_tap = None
         self.rows = []
+        self.technician = ""
 
     def view(self, _: Translate) -> DiagnosticsView:
         statuses = [r.status for r in self.rows]

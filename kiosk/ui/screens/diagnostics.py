@@ -40,6 +40,8 @@ class DiagnosticsScreen(KioskScreen):
 
     def show(self, **params: Any) -> None:
         assert self.presenter is not None
+        if "technician" in params:
+            self.presenter.technician = str(params["technician"])
         if "tap" in params:
             self.presenter.tapped(params["tap"])
             self.retext()

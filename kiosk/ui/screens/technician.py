@@ -58,7 +58,7 @@ class TechnicianScreen(KioskScreen):
         assert self.presenter is not None
         if self.presenter.checked(technician):
             log.info("technician entered diagnostics at the kiosk")
-            self.shell.go(DIAGNOSTICS)
+            self.shell.go(DIAGNOSTICS, technician=technician)
         else:
             log.warning("technician PIN refused at the kiosk (%d in a row)", self.presenter.failures)
         self.retext()

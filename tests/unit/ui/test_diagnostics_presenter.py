@@ -19,10 +19,16 @@ class KioskWithHealth:
 
 
 class Remote:
-    def pulse_gate(self) -> str:
-        return "pulsed 400 ms"
+    """Kiosk.remote_actions' shape: each live test takes who asked and answers with a Check."""
 
-    def print_test(self) -> None:
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def pulse_gate(self, requested_by: str) -> Check:
+        self.asked.append(requested_by)
+        return Check("action.pulse", "action", Status.PASS, "pulsed 400 ms")
+
+    def print_test(self, requested_by: str) -> Check:
         raise OSError("printer offline")
 
 
@@ -59,12 +65,14 @@ def test_live_tests_only_those_the_kiosk_has_and_their_outcomes() -> None:
     kiosk = KioskWithHealth()
     p = DiagnosticsPresenter(kiosk)
     assert p.view(tr("en")).actions == [] and p.run_action("pulse_gate") is None
-    kiosk.remote_actions = Remote()  # type: ignore[attr-defined]
+    kiosk.remote_actions = remote = Remote()  # type: ignore[attr-defined]
     assert [a for a, _ in p.view(tr("en")).actions] == ["pulse_gate", "print_test"]
+    p.technician = "tom"  # entered with his PIN
     action = p.run_action("pulse_gate")
     assert action is not None and p.run_action("print_test") is None  # one at a time
     p.action_done(action())
-    assert p.view(tr("en")).action_result == "pulse_gate: pulsed 400 ms"
+    assert p.view(tr("en")).action_result == "pulse_gate: pass: pulsed 400 ms"
+    assert remote.asked == ["tom at the kiosk"]  # the pulse is logged with who asked
     action = p.run_action("print_test")
     try:
         action()  # type: ignore[misc]
@@ -72,6 +80,8 @@ def test_live_tests_only_those_the_kiosk_has_and_their_outcomes() -> None:
         p.action_failed(exc)
     assert p.view(tr("en")).action_result == "print_test: OSError: printer offline"
     assert p.run_action("bundle") is None  # not a live test here
+    p.wipe()
+    assert p.technician == ""
 
 
 def test_last_tap_shows_outcome_never_a_name() -> None:
