@@ -29,6 +29,7 @@ from kiosk.app.diagnostics.live import LiveDiagnostics, LiveParts
 from kiosk.app.help_call import HelpCall
 from kiosk.app.invitation import Invitations
 from kiosk.app.pin_approval import PinApproval
+from kiosk.app.scan_router import ScanRouter
 from kiosk.app.technician_access import TechnicianAccess
 from kiosk.config import Config
 from kiosk.domain.model import FacilityRule, Policy
@@ -137,6 +138,7 @@ class Kiosk:
     diagnostics: LiveDiagnostics | None = None  # set by build()
     remote_actions: RemoteActions | None = None  # live tests for diag and the console
     control: ControlServer | None = None  # `kiosk diag` asks the running kiosk here
+    scans: ScanRouter | None = None  # the scanner's codes: passes to the gate, invitations to the screen
     _stopped: bool = False
 
     def diagnose(self, *, central: bool = True) -> Report:
@@ -160,7 +162,7 @@ class Kiosk:
         scanner = self.scanner.device
         if scanner is not None:
             try:
-                scanner.start(self.pass_entrance.handle_scan)
+                scanner.start(self.scans.handle_scan if self.scans else self.pass_entrance.handle_scan)
             except devices.DeviceError as exc:
                 log.warning("kiosk: QR scanner %s cannot start; running without it: %s",
                             self.scanner.url, exc)
@@ -364,6 +366,7 @@ def build(cfg: Config, *,
     kiosk = Kiosk(cfg, store, reader, gate_relay, printer, scanner, id_reader, gate, member_entrance,
                   pass_entrance, visitor_desk, sync, HelpCall(help_sender(sync.central)),
                   TechnicianAccess(store), locker_relays, run_lock)
+    kiosk.scans = ScanRouter(pass_entrance)
     wire_diagnostics(kiosk)
     # The heartbeat carries the live report (without central's own checks: the heartbeat has
     # just reached it), and the console's live tests run through the same actions as diag's.

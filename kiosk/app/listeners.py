@@ -32,6 +32,10 @@ class Listeners(Generic[R]):
 
         return unsubscribe
 
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._listeners)
+
     def publish(self, result: R) -> None:
         with self._lock:
             listeners = list(self._listeners)

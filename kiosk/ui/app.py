@@ -30,6 +30,7 @@ from kiosk.ui.screens.base import KioskScreen
 from kiosk.ui.screens.registry import (
     DIAGNOSTICS,
     HOME,
+    INVITATION,
     MEMBER_RESULT,
     OUT_OF_SERVICE,
     TECHNICIAN,
@@ -128,6 +129,9 @@ class KioskApp(App):
         Window.bind(on_touch_down=self._on_any_touch)
         self._unsubscribe.append(self.kiosk.member_entrance.subscribe(
             self.adapter.on_ui(self.show_member_result)))
+        scans = self.service("scans")
+        if scans is not None:  # an invitation shown at the scanner checks in on the screen
+            self._unsubscribe.append(scans.take_invitations(self.adapter.on_ui(self.invitation_scanned)))
         self._events.append(Clock.schedule_interval(self._check_idle, IDLE_CHECK_S))
         self._events.append(Clock.schedule_interval(lambda _dt: self.poll_health(), HEALTH_POLL_S))
         if self._stop_requested is not None:
@@ -212,6 +216,18 @@ class KioskApp(App):
             self.current.show(tap=result)
             return
         self.go(MEMBER_RESULT, result=result)
+
+    def invitation_scanned(self, qr_text: str) -> None:
+        """On the UI thread: an invitation shown at Home or on the invitation screen checks in;
+        while a visitor or member is half-way through something else it is not taken."""
+        if self.screens is None or not self.screens.has_screen(INVITATION):
+            return
+        if self.screens.current not in (HOME, INVITATION):
+            log.info("ui: an invitation was scanned while %s shows; not taken", self.screens.current)
+            return
+        if self.screens.current == HOME:
+            self.go(INVITATION)
+        self.current.scanned(qr_text)  # type: ignore[attr-defined]
 
     def poll_health(self) -> None:
         self.adapter.run(self.kiosk.health, self._on_health,

@@ -28,6 +28,7 @@ from .codec import (
     decode,
     decode_pass,
     encode_pass,
+    kind_of,
 )
 from .errors import (
     BadFormat,
@@ -78,4 +79,5 @@ __all__ = [
     "encode_invitation",
     "encode_pass",
     "key_id_for",
+    "kind_of",
 ]

@@ -141,6 +141,22 @@ def seal(kind: int, body: bytes, signer: Signer, valid_until: datetime) -> str:
     return base44.encode(signed + signer.sign(CONTEXT + signed, valid_until))
 
 
+def kind_of(text: object) -> int | None:
+    """The kind byte a scanned code claims, unverified, or None when it is not one of ours.
+    Only for routing a scan to who checks it (an invitation to the kiosk's screen, a pass to the
+    turnstile); whoever acts on the code still verifies it."""
+    if not isinstance(text, str):
+        return None
+    try:
+        data = base44.decode(text.strip(_TERMINATORS))
+    except BadFormat:
+        return None
+    known = _KINDS.get(data[0]) if data else None
+    if known is None or len(data) != HEADER_SIZE + known[0] + SIGNATURE_SIZE:
+        return None
+    return data[0]
+
+
 def unseal(text: object, verifier: Verifier) -> tuple[int, int, bytes]:
     """Check format and signature; returns (kind, key id, body) of a genuine code."""
     if not isinstance(text, str):

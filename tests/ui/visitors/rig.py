@@ -29,7 +29,8 @@ def visitor_config(rig: KioskRig, name: str, printer: str, url: str, **ui: Any) 
     return config.from_dict({
         "kiosk": {"data_dir": str(rig.data_dir), "facility": "gym", "name": "会所大堂"},
         "devices": {"card_reader": f"sim://?name={name}", "relay": f"sim://?name={name}",
-                    "id_reader": f"sim://?name={name}", "printer": printer},
+                    "id_reader": f"sim://?name={name}", "qr_scanner": f"sim://?name={name}",
+                    "printer": printer},
         "central": {"url": url},
         "visitors": {"approval_wait_s": 60},
         "ui": {"fullscreen": False, "size": "800x480", "idle_form_s": 30, "idle_result_s": 5, **ui},
