@@ -99,6 +99,9 @@ class KioskApp(App):
         self._stop_requested = stop  # set by another thread (a signal): the app ends itself
 
     # -- helpers the .kv rules use -----------------------------------------------------------
+    # In .kv files write `22 * app.scale`, not `app.font(22)`: kv re-evaluates an expression
+    # when a property it names changes, and a method call names none, so a size written as a
+    # call keeps the window's first size when the window is resized.
     def font(self, size: float) -> float:
         return size * self.scale
 

@@ -70,6 +70,8 @@ def layout_problems(root: Any, window_size: tuple[int, int]) -> list[str]:
             continue
         w.texture_update()
         tw, th = w.texture_size
+        if getattr(w, "is_shortened", False):  # `shorten: True` drew "..." in place of words
+            problems.append(f"{name} is cut short to fit its {w.width:.0f} px")
         if tw > w.width + SLACK or th > w.height + SLACK:
             problems.append(f"{name} text {tw:.0f}x{th:.0f} is clipped by its "
                             f"{w.width:.0f}x{w.height:.0f} box")

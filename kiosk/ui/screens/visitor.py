@@ -23,7 +23,7 @@ STEP_TITLES = {
     Step.MOBILE: N_("Your mobile number"),
     Step.HOST: N_("Whom are you visiting?"),
     Step.PURPOSE: N_("Why are you visiting?"),
-    Step.PARTY: N_("How many people, you included?"),
+    Step.PARTY: N_("How many of you?"),
     Step.PRIVACY: N_("Privacy notice"),
 }
 PROGRESS = N_("Step {step} of {steps}")
