@@ -12,13 +12,14 @@ STAMP := $(VENV)/.installed
 APT_TEST_PKGS := pcscd libpcsclite-dev swig vsmartcard-vpcd build-essential python3-dev \
 	socat chromium postgresql-15 libusb-1.0-0 zbar-tools \
 	fonts-wqy-microhei fontconfig systemd \
-	xvfb xauth libgl1 libegl1 libgl1-mesa-dri libmtdev1
+	xvfb xauth libgl1 libegl1 libgl1-mesa-dri libmtdev1 xclip
 # fontconfig + a CJK font: slips printed with `text=raster` draw Chinese from them.
 APT_RUN_PKGS := pcscd libpcsclite-dev swig build-essential python3-dev libusb-1.0-0 \
 	fonts-wqy-microhei fontconfig \
-	xvfb xauth libgl1 libegl1 libgl1-mesa-dri libmtdev1
+	xvfb xauth libgl1 libegl1 libgl1-mesa-dri libmtdev1 xclip
 # xvfb..libmtdev1: the Kivy touchscreen (OpenGL through Mesa, touch through mtdev; Xvfb
-# gives tests, and a demo on a machine with no display, a screen to draw on).
+# gives tests, and a demo on a machine with no display, a screen to draw on). xclip: Kivy's
+# text fields probe for it at start and print a traceback-like warning without it.
 
 .PHONY: all demo test test-unit bench lint sysdeps sysdeps-run venv clean install-kiosk install-central
 

@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 from datetime import time, timedelta
 from pathlib import Path
 
+from lobby_core.facilities import facility_code
+from lobby_core.passes.facilities import DEFAULT_FACILITIES
+
 DEFAULT_DATA_DIR = Path("/var/lib/lobby-central")
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8600
@@ -30,6 +33,25 @@ def _env_seconds(name: str, default: timedelta) -> timedelta:
     if not 0 < value <= 10 * 365 * 86400:
         raise SettingsError(f"${name} must be between 0 and ten years in seconds, got {raw!r}")
     return timedelta(seconds=value)
+
+
+def _env_facilities(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    """Facility codes written a|b (as in the members CSV), each one a visitor pass can name."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    codes: list[str] = []
+    for part in raw.split("|"):
+        try:
+            code = facility_code(part)
+        except ValueError as exc:
+            raise SettingsError(f"${name}: {part.strip()[:40]!r} {exc}") from None
+        if code not in DEFAULT_FACILITIES.names:
+            raise SettingsError(f"${name}: {code!r} is not a facility a pass can name "
+                                f"({', '.join(DEFAULT_FACILITIES.names)})")
+        if code not in codes:
+            codes.append(code)
+    return tuple(codes)
 
 
 def _env_clock(name: str, default: time) -> time:
@@ -118,4 +140,6 @@ def resolve(
         retention=_env_seconds("CENTRAL_RETENTION_S", timedelta(days=30)),
         pass_validity=_env_seconds("CENTRAL_PASS_VALIDITY_S", timedelta(hours=4)),
         auto_checkout_at=_env_clock("CENTRAL_AUTO_CHECKOUT_AT", time(23, 59)),
+        # Which facilities a visitor's pass opens: the lobby's turnstile unless the site says more.
+        visitor_facilities=_env_facilities("CENTRAL_VISITOR_FACILITIES", ("lobby",)),
     )

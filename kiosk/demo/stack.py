@@ -143,7 +143,9 @@ class Stack:
         if busy:
             self.say(f"demo: port {preferred_port} is busy (something else listens there); "
                      f"central takes port {port} instead")
-        env = {"CENTRAL_TIMEZONE": DEMO_ZONE, **os.environ, "CENTRAL_DATA_DIR": str(data)}
+        # One kiosk is both the gym entrance and the visitors' turnstile: passes open both.
+        env = {"CENTRAL_TIMEZONE": DEMO_ZONE, "CENTRAL_VISITOR_FACILITIES": "lobby|gym", **os.environ,
+               "CENTRAL_DATA_DIR": str(data)}
         env.pop("CENTRAL_DATABASE_URL", None)  # the demo's central is always its own SQLite
         central = self.tool("central")
         for user, (role, password) in DEMO_PASSWORDS.items():
