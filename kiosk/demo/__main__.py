@@ -23,7 +23,16 @@ from types import FrameType
 from .display import HOW_TO_GET_A_SCREEN, has_display
 from .instance import DemoAlreadyRunning, InstanceLock, NotADemoDirectory, fresh_root
 from .panel import HELP, Panel
-from .stack import DEMO_PASSWORDS, DEMO_PIN, PREFERRED_PORT, DemoError, Stack, demo_cards, wait_for
+from .stack import (
+    DEMO_PASSWORDS,
+    DEMO_PIN,
+    DEMO_TECH_PIN,
+    PREFERRED_PORT,
+    DemoError,
+    Stack,
+    demo_cards,
+    wait_for,
+)
 
 # member_no -> whether the gate should open for it in the tour
 EXPECTED = {"D001": True, "D002": True, "D003": False, "D004": False, "D005": False, "D006": False}
@@ -82,7 +91,7 @@ def introduce(stack: Stack, panel: Panel) -> None:
         say(f"  {i}. {card.uid}  {card.member_no}  {card.label}")
     say(f"\nConsole: {stack.central_url}/  (admin / {DEMO_PASSWORDS['admin'][1]}, "
         f"reception / {DEMO_PASSWORDS['reception'][1]}, tech / {DEMO_PASSWORDS['tech'][1]}; "
-        f"reception's kiosk PIN {DEMO_PIN[1]})")
+        f"reception's kiosk PIN {DEMO_PIN[1]}, tech's {DEMO_TECH_PIN[1]})")
     say(f"Slips print to {stack.root / 'slips'}/\n\nSimulator panel, type a command and Enter:\n{HELP}\n")
 
 

@@ -32,6 +32,7 @@ DEMO_PASSWORDS = {"admin": ("admin", "demo-admin-pass"),
 # One zone for the kiosk and the console, so both show the same local times.
 DEMO_ZONE = "Asia/Shanghai"
 DEMO_PIN = ("reception", "2468")  # the receptionist's kiosk PIN (offline approval)
+DEMO_TECH_PIN = ("tech", "1357")  # the technician's: long-press the top-left corner 3 s
 DEMO_HOSTS = [("unit", "2-1201", "Building 2, unit 1201"), ("unit", "2-1202", "Building 2, unit 1202"),
               ("unit", "3-0501", "Building 3, unit 501"), ("company", "星河物业", "Property office")]
 INVITED = ("Alex Chen", "2-1201")  # the sample invitation: name, host
@@ -150,7 +151,8 @@ class Stack:
         central = self.tool("central")
         for user, (role, password) in DEMO_PASSWORDS.items():
             self.run([central, "users", "add", user, "--role", role], stdin=password + "\n", env=env)
-        self.run([central, "users", "pin", DEMO_PIN[0]], stdin=DEMO_PIN[1] + "\n", env=env)
+        for user, pin in (DEMO_PIN, DEMO_TECH_PIN):
+            self.run([central, "users", "pin", user], stdin=pin + "\n", env=env)
         members = self.root / "members.csv"
         members.write_text(",".join(COLUMNS) + "\n" + "\n".join(",".join(r) for r in DEMO_MEMBERS) + "\n",
                            encoding="utf-8")
