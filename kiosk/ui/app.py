@@ -119,7 +119,9 @@ class KioskApp(App):
         self._on_window_size(Window, Window.size)
         load_kv(THEME_KV)
         sm = ScreenManager(transition=NoTransition())
-        for entry in discover():
+        # Home first: a ScreenManager makes its first screen current, and entering any other
+        # screen at start costs the first frame its work (Diagnostics ran every live check).
+        for entry in sorted(discover(), key=lambda e: e.name != HOME):
             load_kv(entry.kv)
             screen = entry.factory(name=entry.name)
             screen.shell = self

@@ -28,3 +28,14 @@ def test_the_tap_your_card_animation_runs_on_home_only(make_ui: Callable[..., Ui
     ui.wait(lambda: (seen.add(round(home.pulse, 1)), len(seen) >= 3)[1], "the card moving")
     ui.app.go("technician")
     ui.wait(lambda: home.pulse == 0.0, "the animation stopped off Home")
+
+
+def test_start_enters_home_and_no_other_screen(make_ui: Callable[..., Ui]) -> None:
+    ui = make_ui()
+    for _ in range(5):  # a fetch another screen started on entering would land in these frames
+        ui.frame()
+    assert ui.app.screens.screen_names[0] == "home"
+    diagnostics = ui.screen("diagnostics")
+    # Diagnostics fetches its live checks on entering; nobody has opened it yet.
+    assert not diagnostics._fetching and diagnostics._refresh is None
+    assert diagnostics.presenter.rows == []
