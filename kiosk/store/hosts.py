@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pypinyin import Style, lazy_pinyin
 from sqlalchemy import Connection, case, delete, func, insert, literal, or_, select
 
 from backend_client import wire
@@ -30,6 +29,11 @@ class HostEntry:
 def initials(label: str) -> str:
     """Pinyin initials of the Chinese characters, other letters and digits as they are:
     "华润大厦 12楼" -> "hrds12l", so a visitor can type "hrds" on a Latin keyboard."""
+    # Imported here, not at the top: pypinyin loads its phrase dictionaries on import (about
+    # 55 MB and a second or more on a busy Pi), and only a directory sync needs it, never the
+    # way to Home.
+    from pypinyin import Style, lazy_pinyin
+
     # errors= keeps non-Chinese runs as single characters instead of one opaque chunk.
     parts = lazy_pinyin(label, style=Style.FIRST_LETTER, errors=lambda run: list(run))
     return "".join(c for c in "".join(parts).lower() if c.isascii() and c.isalnum())

@@ -94,6 +94,7 @@ class KioskApp(App):
         self.idle = IdleTimer(idle_form_s, idle_result_s)
         self.health: Mapping[str, HealthLike] = {}
         self.screens: ScreenManager | None = None
+        self._stale_text: set[str] = set()  # screens not retexted since the language changed
         self._unsubscribe: list[Callable[[], None]] = []
         self._events: list[Any] = []
         self._stop_requested = stop  # set by another thread (a signal): the app ends itself
@@ -123,7 +124,9 @@ class KioskApp(App):
         self._on_window_size(Window, Window.size)
         load_kv(THEME_KV)
         sm = ScreenManager(transition=NoTransition())
-        for entry in discover():
+        # Home first: a ScreenManager makes its first screen current, and entering any other
+        # screen at start costs the first frame its work (Diagnostics ran every live check).
+        for entry in sorted(discover(), key=lambda e: e.name != HOME):
             load_kv(entry.kv)
             screen = entry.factory(name=entry.name)
             screen.shell = self
@@ -170,6 +173,9 @@ class KioskApp(App):
             log.warning("ui: no screen named %r in this build", name)
             return
         screen: KioskScreen = self.screens.get_screen(name)  # type: ignore[assignment]
+        if name in self._stale_text:
+            self._stale_text.discard(name)
+            screen.retext()
         screen.show(**params)
         self.screens.current = name
         self.idle.arm(screen.idle_kind)
@@ -191,8 +197,11 @@ class KioskApp(App):
             raise ValueError(f"unsupported language {lang!r}")
         self.lang = lang
         assert self.screens is not None
-        for screen in self.screens.screens:
-            screen.retext()  # type: ignore[attr-defined]
+        # Only the screen in view is retexted now; the others when `go` shows them. Retexting
+        # every screen (Diagnostics and the visitor steps rebuild their widgets) stalled the
+        # frame after a touch on the language button for a few hundred ms under load.
+        self._stale_text = set(self.screens.screen_names) - {self.screens.current}
+        self.current.retext()
 
     def toggle_language(self) -> None:
         langs = i18n.LANGUAGES
