@@ -38,11 +38,15 @@ class TechnicianAccess:
 
 @dataclass
 class RemoteActions:
-    pulses: int = 0
+    """Kiosk.remote_actions' shape: each live test is asked in someone's name."""
 
-    def pulse_gate(self) -> str:
+    pulses: int = 0
+    asked_by: list[str] = field(default_factory=list)
+
+    def pulse_gate(self, requested_by: str) -> str:
         self.pulses += 1
+        self.asked_by.append(requested_by)
         return "gate pulsed"
 
-    def print_test(self) -> str:
+    def print_test(self, requested_by: str) -> str:
         raise RuntimeError("printer not configured")
