@@ -41,7 +41,7 @@ def test_relays_are_off_before_sync_is_joined(args: argparse.Namespace, monkeypa
         # stands for joins that take seconds
         seen_at_sync_stop.append(_gate().board_state(0))
 
-    def serve(kiosk: bootstrap.Kiosk, stop: object) -> None:
+    def serve(kiosk: bootstrap.Kiosk, stop: object, service: object = None) -> None:
         _gate().set(0, True)  # the turnstile is open when SIGTERM arrives
 
     monkeypatch.setattr(SyncWorker, "stop", slow_sync_stop)
