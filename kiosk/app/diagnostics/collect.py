@@ -50,9 +50,11 @@ def diagnose(cfg: Config, *, process: Check, states: DeviceStates | None,
     answer holds them). `store`: the running kiosk's open store; None reads the file.
     `central` False leaves out central's checks (a heartbeat that just reached central)."""
     now = datetime.now(UTC)
-    pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="diag-central")
+    # Central's checks wait on the network: they run beside the local ones. The heartbeat
+    # (central=False) starts no thread at all.
+    pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="diag-central") if central else None
     try:
-        pending_central = pool.submit(_central, cfg) if central else None
+        pending_central = pool.submit(_central, cfg) if pool is not None else None
         checks: list[Check] = [process, check("config.file", PASS, "config.ok",
                                               path=cfg.path or "(defaults)")]
         facts = inspect(cfg.data_path)
@@ -80,5 +82,6 @@ def diagnose(cfg: Config, *, process: Check, states: DeviceStates | None,
         if pending_central is not None:
             checks.extend(pending_central.result())
     finally:
-        pool.shutdown(wait=False)
+        if pool is not None:
+            pool.shutdown(wait=False)
     return Report(checks=[*checks, *rest, *(extra or [])], at=now, running=running)
